@@ -1,0 +1,45 @@
+"""The small error hierarchy; the CLI turns each into a one-line message."""
+
+from __future__ import annotations
+
+
+class DigestError(Exception):
+    """Base of every error a user should see as one line: the problem and the fix."""
+
+
+class ConfigError(DigestError):
+    """A setting, option or config file is invalid."""
+
+
+class UnreadableDocument(DigestError):
+    """A file cannot be read as text (missing, binary, empty, too large, no permission)."""
+
+
+class UnsupportedLanguage(DigestError):
+    """The language cannot be detected, or no route to English exists for it."""
+
+
+class ModelUnavailable(DigestError):
+    """A model is not in the model dir, not cached, and the hub cannot be reached."""
+
+    def __init__(self, model_id: str, reason: str = "") -> None:
+        self.model_id = model_id
+        self.reason = reason
+        detail = f" ({reason})" if reason else ""
+        super().__init__(
+            f"model {model_id} is not available{detail}: download it where the "
+            f"Hugging Face hub is reachable, or point --model-dir (DIGEST_MODEL_DIR) "
+            f"at a folder holding it as DIR/{model_id}/"
+        )
+
+
+class BackendUnavailable(DigestError):
+    """A backend was asked for that is unknown or not installed."""
+
+
+class RunLocked(DigestError):
+    """Another run holds the lock on the output folder."""
+
+
+class ScheduleError(DigestError):
+    """A nightly schedule cannot be installed, shown or removed."""

@@ -1,0 +1,175 @@
+"""One settings object, resolved once at the edge: flags, then DIGEST_* env, then TOML, then defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from digest.errors import ConfigError
+
+DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
+DEFAULT_NLLB_MODEL = "facebook/nllb-200-distilled-600M"
+
+SUMMARIZERS = ("abstractive", "extractive")
+BACKENDS = ("auto", "hf", "ct2")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know; built by `resolve_settings`, passed down explicitly."""
+
+    out_dir: Path = Path("digests")
+    model_dir: Path | None = None
+    lang: str | None = None  # override detection for every input
+    routes: Mapping[str, str] = field(default_factory=dict)  # lang -> "nllb" | "marian" | model id
+    nllb_model: str = DEFAULT_NLLB_MODEL
+    summarizer: str = "abstractive"
+    summary_model: str = DEFAULT_SUMMARY_MODEL
+    backend: str = "auto"
+    device: str = "auto"
+    num_beams: int | None = None  # None: the model's generation config
+    max_batch_tokens: int = 4096
+    max_file_bytes: int = 20 * 1024 * 1024
+    offline: bool = False  # also honoured through HF_HUB_OFFLINE=1
+    new_only: bool = False
+    skip_empty: bool = False
+    wait_for_lock: bool = False
+    config_path: Path | None = None
+
+
+# Field name -> converter from a string (env) or TOML value.
+def _path(value: Any) -> Path:
+    return Path(os.path.expanduser(str(value)))
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None or str(value).strip().lower() in ("", "none", "auto"):
+        return None
+    return int(value)
+
+
+def _routes(value: Any) -> dict[str, str]:
+    # TOML gives a table; the environment gives "ur=nllb,fa=Helsinki-NLP/opus-mt-fa-en".
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    routes: dict[str, str] = {}
+    for item in str(value).split(","):
+        if not item.strip():
+            continue
+        lang, sep, target = item.partition("=")
+        if not sep or not lang.strip() or not target.strip():
+            raise ValueError(f"expected LANG=nllb|marian|MODEL_ID, got {item!r}")
+        routes[lang.strip()] = target.strip()
+    return routes
+
+
+_CONVERTERS = {
+    "out_dir": _path,
+    "model_dir": _path,
+    "lang": str,
+    "routes": _routes,
+    "nllb_model": str,
+    "summarizer": str,
+    "summary_model": str,
+    "backend": str,
+    "device": str,
+    "num_beams": _optional_int,
+    "max_batch_tokens": int,
+    "max_file_bytes": int,
+    "offline": _bool,
+    "new_only": _bool,
+    "skip_empty": _bool,
+    "wait_for_lock": _bool,
+}
+
+
+def default_config_path(env: Mapping[str, str]) -> Path:
+    """Where the TOML config lives unless --config or DIGEST_CONFIG says otherwise."""
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME", "~"), ".config")
+    return Path(os.path.expanduser(base)) / "digest" / "config.toml"
+
+
+def _load_toml(path: Path, *, required: bool) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"config file {path} does not exist: create it or drop --config") from None
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read ({exc}): fix or remove it") from None
+    # Accept both a flat file and one with a [digest] table.
+    table = data.get("digest", data)
+    return {k.replace("-", "_"): v for k, v in table.items()}
+
+
+def resolve_settings(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Settings:
+    """Merge flags (None means unset), DIGEST_* variables, the TOML file and defaults."""
+    env = os.environ if env is None else env
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    explicit = config_path or (Path(env["DIGEST_CONFIG"]) if env.get("DIGEST_CONFIG") else None)
+    path = explicit or default_config_path(env)
+    layers: list[tuple[str, Mapping[str, Any]]] = [
+        (f"config file {path}", _load_toml(path, required=explicit is not None)),
+        ("environment", {
+            name: env[f"DIGEST_{name.upper()}"]
+            for name in _CONVERTERS
+            if f"DIGEST_{name.upper()}" in env
+        }),
+        ("option", flags),
+    ]
+    values: dict[str, Any] = {}
+    for origin, layer in layers:
+        for name, raw in layer.items():
+            if name not in _CONVERTERS:
+                if origin.startswith("config"):
+                    raise ConfigError(f"unknown setting {name!r} in {origin}: remove it")
+                continue
+            try:
+                values[name] = _CONVERTERS[name](raw)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"invalid {name} from {origin}: {exc}") from None
+    if _bool(env.get("HF_HUB_OFFLINE", "0") or "0"):
+        values["offline"] = True
+    settings = Settings(config_path=path if path.exists() else None, **values)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    for name, allowed in (("summarizer", SUMMARIZERS), ("backend", BACKENDS), ("device", DEVICES)):
+        value = getattr(settings, name)
+        if value not in allowed:
+            raise ConfigError(f"invalid {name} {value!r}: choose one of {', '.join(allowed)}")
+    if settings.num_beams is not None and settings.num_beams < 1:
+        raise ConfigError("num_beams must be at least 1")
+    if settings.max_batch_tokens < 16:
+        raise ConfigError("max_batch_tokens must be at least 16")
+
+
+def replace(settings: Settings, **changes: Any) -> Settings:
+    """A copy of `settings` with some fields changed."""
+    return dataclasses.replace(settings, **changes)

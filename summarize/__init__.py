@@ -1,0 +1,1 @@
+"""Summaries of English text: abstractive (a seq2seq model) or extractive (no weights)."""

@@ -1,0 +1,1 @@
+"""Language detection, routing and translation to English."""
