@@ -1,0 +1,479 @@
+"""The `digest` command line: parses options, builds one Settings, calls the library, maps errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from digest import __version__
+from digest.errors import ConfigError, DigestError
+
+app = typer.Typer(
+    name="digest",
+    help="Nightly English digests of documents in any language: detect, translate, summarize, publish.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="The routing table and the models it uses.", no_args_is_help=True)
+schedule_app = typer.Typer(help="Install, show or remove the nightly digest job.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+app.add_typer(schedule_app, name="schedule")
+
+# Options shared by several commands, declared once.
+ModelDir = Annotated[
+    Optional[Path],
+    typer.Option("--model-dir", help="Folder of models laid out as DIR/<org>/<name> [env: DIGEST_MODEL_DIR]."),
+]
+Lang = Annotated[Optional[str], typer.Option("--lang", help="Skip detection: the documents are in this language.")]
+RouteOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--route", help="Send a language elsewhere: LANG=nllb, LANG=marian or LANG=MODEL_ID (repeatable)."),
+]
+Backend = Annotated[Optional[str], typer.Option("--backend", help="auto, hf (transformers) or ct2 (CTranslate2).")]
+Device = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda.")]
+Beams = Annotated[Optional[int], typer.Option("--beams", min=1, help="Beam size (default: the model's own).")]
+Fast = Annotated[bool, typer.Option("--fast", help="Greedy decoding (beam size 1): faster, slightly rougher.")]
+BatchTokens = Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Token budget of one batch.")]
+Offline = Annotated[bool, typer.Option("--offline", help="Never contact the Hugging Face hub (as HF_HUB_OFFLINE=1).")]
+Config = Annotated[Optional[Path], typer.Option("--config", help="TOML settings file [env: DIGEST_CONFIG].")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log details; show tracebacks on errors.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+Summarizer = Annotated[
+    Optional[str], typer.Option("--summarizer", help="abstractive (a model) or extractive (needs no weights).")
+]
+SummaryModel = Annotated[Optional[str], typer.Option("--summary-model", help="Model id of the summarizer.")]
+OutDir = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder [default: ./digests].")]
+
+
+class _State:
+    verbose = False
+
+
+def _settings(config: Path | None = None, **flags: Any) -> Any:
+    from digest.settings import resolve_settings
+
+    routes = flags.pop("route", None)
+    if routes:
+        flags["routes"] = ",".join(routes)
+    if flags.pop("fast", False):
+        flags["num_beams"] = 1
+    if flags.get("offline") is False:
+        flags["offline"] = None  # an unset flag must not override DIGEST_OFFLINE
+    for name in ("new_only", "skip_empty", "wait_for_lock"):
+        if flags.get(name) is False:
+            flags[name] = None
+    return resolve_settings(flags, config_path=config)
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    _State.verbose = verbose
+    level = logging.DEBUG if verbose else (logging.ERROR if quiet else logging.WARNING)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    if not verbose:
+        # transformers and huggingface_hub are chatty at WARNING; their advice is not the user's.
+        for name in ("transformers", "huggingface_hub", "urllib3", "httpx"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def _err(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Map library errors to one-line messages and exit codes; tracebacks only with --verbose."""
+    try:
+        yield
+    except ConfigError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+    except DigestError as exc:
+        if _State.verbose:
+            traceback.print_exc()
+        _err(str(exc))
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        _err("interrupted: finished work is kept; run again to complete")
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        if _State.verbose:
+            raise
+        _err(f"unexpected {type(exc).__name__}: {exc} (run with --verbose for the traceback)")
+        raise typer.Exit(1) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"digest {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Nightly English digests of documents in any language."""
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to digest (.txt, .md).")],
+    out: OutDir = None,
+    model_dir: ModelDir = None,
+    lang: Lang = None,
+    route: RouteOpt = None,
+    summarizer: Summarizer = None,
+    summary_model: SummaryModel = None,
+    backend: Backend = None,
+    device: Device = None,
+    beams: Beams = None,
+    fast: Fast = False,
+    max_batch_tokens: BatchTokens = None,
+    max_file_bytes: Annotated[Optional[int], typer.Option("--max-file-bytes", help="Largest file read.")] = None,
+    new_only: Annotated[bool, typer.Option("--new-only", help="Only files new or changed since the last digest.")] = False,
+    skip_empty: Annotated[bool, typer.Option("--skip-empty", help="Write no digest on a night with nothing new.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for a running digest instead of exiting.")] = False,
+    offline: Offline = False,
+    config: Config = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Translate and summarize every file under PATHS into today's digest."""
+    from digest.pipeline import run_digest
+
+    _setup_logging(verbose, quiet)
+    with _guard():
+        settings = _settings(
+            config,
+            out_dir=out,
+            model_dir=model_dir,
+            lang=lang,
+            route=route,
+            summarizer=summarizer,
+            summary_model=summary_model,
+            backend=backend,
+            device=device,
+            num_beams=beams,
+            fast=fast,
+            max_batch_tokens=max_batch_tokens,
+            max_file_bytes=max_file_bytes,
+            new_only=new_only,
+            skip_empty=skip_empty,
+            wait_for_lock=wait,
+            offline=offline,
+        )
+        show_bar = not quiet and sys.stderr.isatty()
+        with _progress(show_bar) as progress:
+            result = run_digest(paths, settings=settings, progress=progress)
+    if not quiet:
+        typer.echo(_summary_line(result))
+    for failure in result.digest.failures:
+        typer.echo(f"failed: {failure.path}: {failure.error}", err=True)
+    raise typer.Exit(result.exit_code)
+
+
+def _summary_line(result: Any) -> str:
+    digest = result.digest
+    stats = digest.stats
+    languages = ", ".join(f"{lang} {n}" for lang, n in sorted(result.languages.items())) or "none"
+    where = f" → {result.day_dir / 'digest.md'}" if result.day_dir else " (nothing new: no digest written)"
+    return (
+        f"digest: {len(digest.items)} of {stats.files} files ({languages}); "
+        f"{stats.segments_translated} segments translated, {stats.segments_from_cache} from cache; "
+        f"{len(digest.failures)} failed; {stats.seconds:.1f}s{where}"
+    )
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    from digest.progress import NoProgress
+
+    if not enabled:
+        yield NoProgress()
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}"),
+        transient=True,
+    )
+    with bar:
+        yield _RichProgress(bar)
+
+
+class _RichProgress:
+    """The Progress protocol drawn as two rich bars: files and segments, with the current file."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.files = bar.add_task("files", total=0, current="")
+        self.segments = bar.add_task("segments", total=0, current="")
+
+    def files_total(self, count: int) -> None:
+        self.bar.update(self.files, total=count)
+
+    def file_started(self, path: str) -> None:
+        self.bar.update(self.files, current=Path(path).name)
+
+    def file_done(self, path: str, *, ok: bool) -> None:
+        self.bar.advance(self.files)
+
+    def segments_total(self, count: int) -> None:
+        task = self.bar.tasks[self.segments]
+        self.bar.update(self.segments, total=(task.total or 0) + count)
+
+    def segments_done(self, count: int) -> None:
+        self.bar.advance(self.segments, count)
+
+
+@app.command()
+def translate(
+    file: Annotated[Path, typer.Argument(help="The file to translate.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    model_dir: ModelDir = None,
+    lang: Lang = None,
+    route: RouteOpt = None,
+    backend: Backend = None,
+    device: Device = None,
+    beams: Beams = None,
+    fast: Fast = False,
+    offline: Offline = False,
+    config: Config = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Translate one file to English (stdout, or -o OUT)."""
+    from digest.pipeline import translate_file, write_translation
+
+    _setup_logging(verbose, quiet)
+    with _guard():
+        settings = _settings(
+            config,
+            model_dir=model_dir,
+            lang=lang,
+            route=route,
+            backend=backend,
+            device=device,
+            num_beams=beams,
+            fast=fast,
+            offline=offline,
+        )
+        result = translate_file(file, settings=settings)
+        if output is None:
+            typer.echo(result.translation.text.rstrip("\n"))
+        else:
+            write_translation(result, output)
+            if not quiet:
+                model = result.route.model_id or "no model (already English)"
+                typer.echo(f"{file} ({result.detection.language}, {model}) → {output}", err=True)
+
+
+@app.command()
+def detect(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    lang: Lang = None,
+    route: RouteOpt = None,
+    config: Config = None,
+    verbose: Verbose = False,
+) -> None:
+    """Show each file's language and the model it would go to."""
+    from digest.pipeline import detect_paths
+
+    _setup_logging(verbose, False)
+    with _guard():
+        settings = _settings(config, lang=lang, route=route)
+        results = detect_paths(paths, settings=settings)
+    if as_json:
+        rows = [
+            {"path": r.path, "language": r.language, "confidence": r.confidence, "route": r.route, "model": r.model}
+            | ({"error": r.error} if r.error else {})
+            for r in results
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            if r.error:
+                typer.echo(f"{r.path}\terror: {r.error}")
+            else:
+                typer.echo(f"{r.path}\t{r.language}\t{r.confidence:.2f}\t{r.route}\t{r.model or '-'}")
+    raise typer.Exit(1 if any(r.error for r in results) else 0)
+
+
+@models_app.command("list")
+def models_list(
+    model_dir: ModelDir = None,
+    route: RouteOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    offline: Offline = False,
+    config: Config = None,
+    verbose: Verbose = False,
+) -> None:
+    """Show the routing table and which of its models are available locally."""
+    from digest.models import model_table
+
+    _setup_logging(verbose, False)
+    with _guard():
+        settings = _settings(config, model_dir=model_dir, route=route, offline=offline)
+        rows = model_table(settings=settings)
+    if as_json:
+        typer.echo(json.dumps([row.__dict__ for row in rows], ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        where = row.location or "not available locally"
+        typer.echo(f"{row.language:<6} {row.route:<9} {row.model or '-':<45} {where}")
+
+
+@models_app.command("convert")
+def models_convert(
+    model_ids: Annotated[
+        Optional[list[str]], typer.Argument(help="Model ids to convert (default: every locally available one).")
+    ] = None,
+    model_dir: ModelDir = None,
+    quantization: Annotated[
+        Optional[str], typer.Option("--quantization", help="int8, int8_float16, bfloat16, float16 or float32.")
+    ] = None,
+    device: Device = None,
+    offline: Offline = False,
+    config: Config = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Convert models to CTranslate2 ahead of time (the ct2 backend otherwise converts on first use)."""
+    from digest.models import convert_models
+
+    _setup_logging(verbose, quiet)
+    with _guard():
+        settings = _settings(config, model_dir=model_dir, device=device, offline=offline)
+        converted = convert_models(model_ids or [], settings=settings, quantization=quantization)
+    if not quiet:
+        for model_id, path in converted:
+            typer.echo(f"{model_id} → {path}")
+
+
+@schedule_app.command("install")
+def schedule_install(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders the nightly run digests.")],
+    at: Annotated[str, typer.Option("--at", help="Time of day, HH:MM (24-hour, local time).")],
+    out: OutDir = None,
+    model_dir: ModelDir = None,
+    summarizer: Summarizer = None,
+    backend: Backend = None,
+    route: RouteOpt = None,
+    log_file: Annotated[Optional[Path], typer.Option("--log", help="Log file [default: OUT/digest.log].")] = None,
+    systemd: Annotated[bool, typer.Option("--systemd", help="A systemd user timer instead of cron.")] = False,
+    crontab_file: Annotated[
+        Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file [env: DIGEST_CRONTAB].")
+    ] = None,
+    unit_dir: Annotated[
+        Optional[Path], typer.Option("--unit-dir", help="Where to write systemd units.")
+    ] = None,
+    config: Config = None,
+    verbose: Verbose = False,
+) -> None:
+    """Install the nightly `digest run --new-only` job (installing again replaces it)."""
+    from digest import schedule
+
+    _setup_logging(verbose, False)
+    with _guard():
+        settings = _settings(config, out_dir=out)
+        out_dir = settings.out_dir.resolve()
+        argv = [_digest_executable(), "run", "--new-only", "--quiet", "--out", str(out_dir)]
+        if model_dir:
+            argv += ["--model-dir", str(model_dir.resolve())]
+        if summarizer:
+            argv += ["--summarizer", summarizer]
+        if backend:
+            argv += ["--backend", backend]
+        for item in route or []:
+            argv += ["--route", item]
+        if config:
+            argv += ["--config", str(config.resolve())]
+        argv += [str(p.resolve()) for p in paths]
+        message = schedule.install(
+            argv=argv,
+            at=at,
+            log_file=(log_file or out_dir / "digest.log").resolve(),
+            crontab_file=_crontab_file(crontab_file),
+            systemd=systemd,
+            unit_dir=unit_dir,
+        )
+    typer.echo(message)
+
+
+@schedule_app.command("show")
+def schedule_show(
+    systemd: Annotated[bool, typer.Option("--systemd", help="Show the systemd user timer.")] = False,
+    crontab_file: Annotated[Optional[Path], typer.Option("--crontab-file", help="Read this crontab file.")] = None,
+    unit_dir: Annotated[Optional[Path], typer.Option("--unit-dir", help="Where the units are.")] = None,
+) -> None:
+    """Show the installed nightly job."""
+    from digest import schedule
+
+    with _guard():
+        shown = schedule.show(crontab_file=_crontab_file(crontab_file), systemd=systemd, unit_dir=unit_dir)
+    if shown is None:
+        typer.echo("no nightly digest is installed: add one with `digest schedule install PATH --at HH:MM`")
+        raise typer.Exit(1)
+    typer.echo(shown)
+
+
+@schedule_app.command("remove")
+def schedule_remove(
+    systemd: Annotated[bool, typer.Option("--systemd", help="Remove the systemd user timer.")] = False,
+    crontab_file: Annotated[Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file.")] = None,
+    unit_dir: Annotated[Optional[Path], typer.Option("--unit-dir", help="Where the units are.")] = None,
+) -> None:
+    """Remove the nightly job."""
+    from digest import schedule
+
+    with _guard():
+        removed = schedule.remove(crontab_file=_crontab_file(crontab_file), systemd=systemd, unit_dir=unit_dir)
+    typer.echo("nightly digest removed" if removed else "no nightly digest was installed")
+
+
+def _crontab_file(option: Path | None) -> Path | None:
+    if option is not None:
+        return option.resolve()
+    env = os.environ.get("DIGEST_CRONTAB")
+    return Path(env).resolve() if env else None
+
+
+def _digest_executable() -> str:
+    # The absolute path of this very command, so cron's small PATH still finds it.
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "digest" and argv0.exists():
+        return str(argv0.resolve())
+    beside = Path(sys.executable).with_name("digest")
+    if beside.exists():
+        return str(beside)
+    raise ConfigError("cannot find the `digest` command's path: install the package so `digest` is on PATH")
+
+
+def main() -> None:
+    """Entry point of the `digest` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

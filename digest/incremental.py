@@ -1,0 +1,222 @@
+"""Incremental runs: what the state store already has, what is new, and recording what is done."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from digest.atomic import write_text_atomic
+from digest.errors import DigestError
+from digest.records import DigestEntry, Document, Route
+from digest.settings import Settings
+
+if TYPE_CHECKING:
+    from digest.pipeline import Finished, ModelCache
+    from digest.state import FileRecord, StateStore
+
+TRANSLATIONS = "translations"
+log = logging.getLogger("digest")
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """An unchanged file whose translation and summary are served from the store."""
+
+    entry: DigestEntry
+    translation_file: Path  # where the stored translation lies now
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which documents need work, and which are served from the store."""
+
+    todo: list[Document]
+    reused: list[Reuse]
+    unchanged: int  # unchanged files, reused or left out by --new-only
+
+
+def plan(documents: Sequence[Document], *, state: StateStore, settings: Settings, models: ModelCache) -> Plan:
+    """Split documents into those to process and those whose stored results still hold."""
+    from digest.pipeline import summarizer_id
+
+    todo: list[Document] = []
+    reused: list[Reuse] = []
+    unchanged = 0
+    for document in documents:
+        record = state.get_file(key(document.path))
+        if record is None or record.sha256 != document.sha256:
+            todo.append(document)
+            continue
+        if settings.new_only and record.digested_at:
+            unchanged += 1  # already in an earlier digest: costs nothing, listed nowhere
+            continue
+        stored = Path(record.translation_path) if record.translation_path else None
+        if (
+            stored is not None
+            and stored.is_file()
+            and record.summarizer == summarizer_id(settings)
+            and _same_model(record, settings=settings, models=models)
+        ):
+            unchanged += 1
+            reused.append(Reuse(_entry_from_record(record, document), stored))
+        else:
+            todo.append(document)
+    return Plan(todo, reused, unchanged)
+
+
+def _same_model(record: FileRecord, *, settings: Settings, models: ModelCache) -> bool:
+    # A route or model upgrade since the record was made means the file must be redone.
+    from translate.routing import route_for
+
+    language = settings.lang or record.language
+    try:
+        route = route_for(language, overrides=settings.routes, nllb_model=settings.nllb_model)
+        if route.route.value != record.route or route.model_id != record.model:
+            return False
+        if route.model_id is None:
+            return True
+        return models.locate(route.model_id).revision == record.model_revision
+    except DigestError:
+        return False  # let the normal path report why
+
+
+def key(path: Path) -> str:
+    """The path under which a file is known to the store: absolute, symlinks resolved."""
+    return str(Path(path).resolve())
+
+
+def file_link(path: Path | str) -> str:
+    """A file:// URL for a local file."""
+    return Path(path).resolve().as_uri()
+
+
+def entry_link(source_url: str | None, path: Path | str) -> str:
+    """The link an entry shows: its web source when it has one, else the local file."""
+    from digest.render import is_web_url
+
+    return source_url if source_url and is_web_url(source_url) else file_link(path)
+
+
+def english_title(text: str, fallback: str) -> str:
+    """A title from the English text's first line, at most 100 characters, cut at a word."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = re.sub(r"^#+\s*", "", first)
+    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0] if len(first) > 100 else first
+    if len(sentence) > 100:
+        sentence = sentence[:100].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return sentence or fallback
+
+
+def translation_name(path: Path, taken: set[str]) -> str:
+    """`translations/<stem>.en.md`, made unique among `taken` with a short hash of the path."""
+    stem = re.sub(r"[^\w.-]+", "-", path.stem).strip("-.") or "document"
+    name = f"{TRANSLATIONS}/{stem}.en.md"
+    if name in taken:
+        name = f"{TRANSLATIONS}/{stem}-{hashlib.sha256(key(path).encode()).hexdigest()[:8]}.en.md"
+    return name
+
+
+def record_finished(done: Finished, *, state: StateStore, day_dir: Path, taken: set[str]) -> DigestEntry:
+    """Write a finished document's translation, record it in the store, and return its entry."""
+    from digest.render import translation_to_markdown
+    from digest.state import FileRecord
+
+    item = done.detected
+    document = item.document
+    title = english_title(done.translation.text, document.title)
+    relative = translation_name(document.path, taken)
+    target = day_dir / relative
+    write_text_atomic(
+        target,
+        translation_to_markdown(
+            title=title,
+            source_path=str(document.path),
+            source_url=document.source_url,
+            language=item.detection.language,
+            model=item.route.model_id,
+            text=done.translation.text,
+        ),
+    )
+    state.put_file(
+        FileRecord(
+            path=key(document.path),
+            sha256=document.sha256,
+            language=item.detection.language,
+            confidence=item.detection.confidence,
+            route=item.route.route.value,
+            model=item.route.model_id,
+            model_revision=done.model_revision,
+            summarizer=done.summarizer,
+            translation_path=str(target.resolve()),
+            title=title,
+            summary=done.summary,
+            source_url=document.source_url,
+            processed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            digested_at=None,
+            digest_date=None,
+        )
+    )
+    return DigestEntry(
+        path=str(document.path),
+        title=title,
+        language=item.detection.language,
+        confidence=round(item.detection.confidence, 3),
+        route=item.route.route,
+        model=item.route.model_id,
+        summary=done.summary,
+        source_url=document.source_url,
+        link=entry_link(document.source_url, document.path),
+        translation=relative,
+    )
+
+
+def _entry_from_record(record: FileRecord, document: Document) -> DigestEntry:
+    return DigestEntry(
+        path=str(document.path),
+        title=record.title,
+        language=record.language,
+        confidence=round(record.confidence, 3),
+        route=Route(record.route),
+        model=record.model,
+        summary=record.summary,
+        source_url=record.source_url,
+        link=entry_link(record.source_url, document.path),
+        # The name chosen when the file was first translated, hash suffix included.
+        translation=f"{TRANSLATIONS}/{Path(record.translation_path or '').name}",
+    )
+
+
+def copy_reused(reuse: Reuse, *, day_dir: Path) -> DigestEntry:
+    """Put a stored translation into today's folder (each day's digest stands alone)."""
+    target = day_dir / reuse.entry.translation
+    if reuse.translation_file.resolve() != target.resolve():
+        write_text_atomic(target, reuse.translation_file.read_text(encoding="utf-8"))
+    return reuse.entry
+
+
+def merge_earlier_today(
+    entries: dict[str, DigestEntry], *, day_dir: Path, failed: set[str]
+) -> dict[str, DigestEntry]:
+    """Keep the entries of an earlier run today, so a second --new-only run never drops them."""
+    from digest.render import digest_from_json
+
+    earlier_file = day_dir / "digest.json"
+    if not earlier_file.is_file():
+        return entries
+    try:
+        earlier = digest_from_json(earlier_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        # Replaced by this run's digest, as a full run would; the user is told.
+        log.warning("earlier digest %s cannot be read (%s): it is replaced", earlier_file, exc)
+        return entries
+    merged = dict(entries)
+    for entry in earlier.items:
+        if entry.path not in merged and entry.path not in failed and (day_dir / entry.translation).is_file():
+            merged[entry.path] = entry
+    return merged

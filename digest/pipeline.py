@@ -1,0 +1,492 @@
+"""The run: read -> detect -> route -> translate -> summarize -> write, as functions over batches."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from digest.atomic import write_text_atomic
+from digest.documents import read_document, walk_inputs
+from digest.errors import DigestError, ModelUnavailable, UnsupportedLanguage
+from digest.hub import ModelLocation, locate_model
+from digest.progress import NoProgress, Progress
+from digest.records import (
+    Detection,
+    Digest,
+    DigestEntry,
+    Document,
+    Failure,
+    ModelRoute,
+    Route,
+    Segment,
+    Skipped,
+    Stats,
+    Translation,
+)
+from digest.settings import Settings
+from summarize.base import Summarizer
+from translate.base import Detector, Translator
+
+if TYPE_CHECKING:
+    from digest.state import TranslationMemory
+
+log = logging.getLogger("digest")
+
+# Documents are translated in windows of about this many segments: large enough for
+# efficient length-sorted batches across documents, small enough that progress and the
+# state store advance steadily (a killed run keeps every finished window).
+WINDOW_SEGMENTS = 256
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A document with its language and route decided."""
+
+    document: Document
+    detection: Detection
+    route: ModelRoute
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A document translated and summarized."""
+
+    detected: Detected
+    translation: Translation
+    summary: str
+    model_revision: str | None
+    summarizer: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced, for the CLI to report."""
+
+    digest: Digest
+    day_dir: Path | None  # None when an empty night was skipped
+    written: tuple[Path, ...]
+    languages: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every file succeeded, 1 when some failed."""
+        return 1 if self.digest.failures else 0
+
+
+# --- reading and detecting ---------------------------------------------------------------
+
+
+def read_documents(files: Sequence[Path], *, max_bytes: int) -> tuple[list[Document], list[Failure]]:
+    """Read every file; a file that cannot be read becomes a Failure, never an exception."""
+    documents: list[Document] = []
+    failures: list[Failure] = []
+    for path in files:
+        try:
+            documents.append(read_document(path, max_bytes=max_bytes))
+        except DigestError as exc:
+            failures.append(Failure(str(path), str(exc)))
+    return documents, failures
+
+
+def detect_documents(
+    documents: Sequence[Document], *, detector: Detector, settings: Settings
+) -> tuple[list[Detected], list[Failure]]:
+    """Decide each document's language and route (`settings.lang` overrides detection)."""
+    from translate.routing import route_for
+
+    detected: list[Detected] = []
+    failures: list[Failure] = []
+    for document in documents:
+        try:
+            detection = (
+                Detection(settings.lang, 1.0, "override") if settings.lang else detector.detect(document.body)
+            )
+            route = route_for(detection.language, overrides=settings.routes, nllb_model=settings.nllb_model)
+        except UnsupportedLanguage as exc:
+            failures.append(Failure(str(document.path), str(exc)))
+            continue
+        detected.append(Detected(document, detection, route))
+    return detected, failures
+
+
+# --- segmenting and translating ----------------------------------------------------------
+
+
+def segment_for(body: str, translator: Translator) -> list[Segment]:
+    """Split a body into segments that each fit the model's input; nothing is dropped."""
+    from translate.segment import segment_text, split_long
+
+    limit = translator.max_input_tokens
+    segments: list[Segment] = []
+    for segment in segment_text(body):
+        if translator.count_tokens(segment.text) <= limit:
+            segments.append(segment)
+            continue
+        pieces = split_long(segment.text, count_tokens=translator.count_tokens, max_tokens=limit)
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            segments.append(Segment(piece, segment.paragraph, segment.trailer if last else " "))
+    return segments
+
+
+@dataclass(frozen=True)
+class WindowTranslation:
+    """A window's translations, and how many segments were translated or served from the memory."""
+
+    translations: list[Translation]
+    translated: int
+    from_cache: int
+
+
+def translate_documents(
+    documents: Sequence[Document],
+    *,
+    translator: Translator,
+    source_code: str | None,
+    progress: Progress,
+) -> WindowTranslation:
+    """Translate whole documents that share one route, batching their segments together."""
+    from translate.segment import rebuild
+
+    per_doc = [segment_for(d.body, translator) for d in documents]
+    flat = [s.text for segments in per_doc for s in segments]
+    progress.segments_total(len(flat))
+    before = _counters(translator)
+    english = translator.translate(flat, source_code=source_code) if flat else []
+    after = _counters(translator)
+    progress.segments_done(len(flat))
+    if before is None or after is None:  # no translation memory: every segment was translated
+        translated, from_cache = len(flat), 0
+    else:
+        translated, from_cache = after[0] - before[0], after[1] - before[1]
+
+    translations: list[Translation] = []
+    start = 0
+    for segments in per_doc:
+        out = english[start : start + len(segments)]
+        start += len(segments)
+        translations.append(Translation(text=rebuild(segments, out), segments=len(segments)))
+    return WindowTranslation(translations, translated, from_cache)
+
+
+def _counters(translator: Translator) -> tuple[int, int] | None:
+    # A CachedTranslator counts what it translated and what it served from the memory.
+    if not hasattr(translator, "translated"):
+        return None
+    return (int(getattr(translator, "translated")), int(getattr(translator, "from_cache")))
+
+
+def windows(items: Sequence[Detected], *, size: int = WINDOW_SEGMENTS) -> Iterator[list[Detected]]:
+    """Consecutive groups of documents holding about `size` segments (by a cheap estimate)."""
+    window: list[Detected] = []
+    count = 0
+    for item in items:
+        window.append(item)
+        count += max(1, item.document.body.count("\n") + 1) * 3  # ~3 sentences a paragraph
+        if count >= size:
+            yield window
+            window, count = [], 0
+    if window:
+        yield window
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+class ModelCache:
+    """Loads each model once per run; remembers models that are unavailable."""
+
+    def __init__(self, settings: Settings, *, memory: TranslationMemory | None = None) -> None:
+        self.settings = settings
+        self.memory = memory
+        self._locations: dict[str, ModelLocation | ModelUnavailable] = {}
+        self._translators: dict[str, Translator] = {}
+
+    def locate(self, model_id: str) -> ModelLocation:
+        """The model's location, or the ModelUnavailable raised the first time it was looked up."""
+        if model_id not in self._locations:
+            try:
+                self._locations[model_id] = locate_model(
+                    model_id, model_dir=self.settings.model_dir, offline=self.settings.offline
+                )
+            except ModelUnavailable as exc:
+                self._locations[model_id] = exc
+        found = self._locations[model_id]
+        if isinstance(found, ModelUnavailable):
+            raise found
+        return found
+
+    def translator(self, model_id: str) -> Translator:
+        """The translator for `model_id`, loaded on first use."""
+        if model_id not in self._translators:
+            from translate.backends import get_translator
+
+            location = self.locate(model_id)
+            translator = get_translator(
+                self.settings.backend,
+                location,
+                device=self.settings.device,
+                num_beams=self.settings.num_beams,
+                max_batch_tokens=self.settings.max_batch_tokens,
+            )
+            if self.memory is not None:
+                from translate.cached import CachedTranslator
+
+                translator = CachedTranslator(translator, self.memory)
+            self._translators[model_id] = translator
+        return self._translators[model_id]
+
+
+def build_summarizer(settings: Settings, models: ModelCache) -> Summarizer:
+    """The configured summarizer; an abstractive one whose model is missing fails the run at once."""
+    from summarize.registry import get_summarizer
+
+    location = models.locate(settings.summary_model) if settings.summarizer == "abstractive" else None
+    return get_summarizer(
+        settings.summarizer,
+        location=location,
+        backend=settings.backend,
+        device=settings.device,
+        num_beams=settings.num_beams,
+        max_batch_tokens=settings.max_batch_tokens,
+    )
+
+
+def summarizer_id(settings: Settings) -> str:
+    """Identifies the summaries' origin, so a changed summarizer is noticed."""
+    return settings.summary_model if settings.summarizer == "abstractive" else "extractive"
+
+
+def today(now: datetime | None = None) -> datetime:
+    """The run's timestamp, local time with its offset."""
+    return (now or datetime.now(timezone.utc)).astimezone()
+
+
+def run_digest(
+    inputs: Sequence[Path],
+    *,
+    settings: Settings,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> RunResult:
+    """Run the whole pipeline over `inputs` and write the day's digest under `settings.out_dir`."""
+    from digest.lock import run_lock
+
+    progress = progress or NoProgress()
+    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(settings.out_dir, wait=settings.wait_for_lock):
+        return _run_locked(inputs, settings=settings, progress=progress, now=today(now))
+
+
+def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progress, now: datetime) -> RunResult:
+    from digest import incremental
+    from digest.state import StateStore
+    from translate.detect import ScriptLangDetector
+
+    started = time.monotonic()
+    date = now.date().isoformat()
+    day_dir = settings.out_dir / date
+    found = walk_inputs([Path(p) for p in inputs])
+    failures: list[Failure] = list(found.failures)
+    progress.files_total(len(found.files))
+
+    with StateStore.open(settings.out_dir) as state:
+        models = ModelCache(settings, memory=state.memory)
+        summarizer = build_summarizer(settings, models)
+        run_id = state.begin_run()
+        documents, unreadable = read_documents(found.files, max_bytes=settings.max_file_bytes)
+        plan = incremental.plan(documents, state=state, settings=settings, models=models)
+        detected, undetected = detect_documents(plan.todo, detector=ScriptLangDetector(), settings=settings)
+        for failure in [*unreadable, *undetected]:
+            failures.append(failure)
+            progress.file_done(failure.path, ok=False)
+
+        entries: dict[str, DigestEntry] = {}
+        for reuse in plan.reused:
+            entries[reuse.entry.path] = incremental.copy_reused(reuse, day_dir=day_dir)
+            progress.file_done(reuse.entry.path, ok=True)
+
+        translated = from_cache = 0
+        groups: dict[tuple[str, str | None, str | None], list[Detected]] = {}
+        for item in detected:
+            groups.setdefault(item.route.key, []).append(item)
+        for items in groups.values():
+            for window in windows(items):
+                outcome = _process_window(
+                    window, settings=settings, models=models, summarizer=summarizer, progress=progress
+                )
+                failures += outcome.failures
+                translated += outcome.translated
+                from_cache += outcome.from_cache
+                for done in outcome.finished:
+                    entry = incremental.record_finished(
+                        done, state=state, day_dir=day_dir, taken={e.translation for e in entries.values()}
+                    )
+                    entries[entry.path] = entry
+
+        if settings.new_only:
+            entries = incremental.merge_earlier_today(entries, day_dir=day_dir, failed={f.path for f in failures})
+        items = tuple(sorted(entries.values(), key=lambda e: e.path))
+        digest = Digest(
+            generated_at=now.isoformat(timespec="seconds"),
+            date=date,
+            inputs=tuple(str(Path(p)) for p in inputs),
+            items=items,
+            failures=tuple(sorted(failures, key=lambda f: f.path)),
+            skipped=tuple(sorted(found.skipped, key=lambda s: s.path)),
+            stats=Stats(
+                files=len(found.files),
+                segments_translated=translated,
+                segments_from_cache=from_cache,
+                files_unchanged=plan.unchanged,
+                seconds=round(time.monotonic() - started, 2),
+            ),
+        )
+        written: tuple[Path, ...] = ()
+        if items or digest.failures or not settings.skip_empty:
+            written = _write(settings.out_dir, digest)
+            state.mark_digested([e.path for e in items], date=date, at=digest.generated_at)
+        state.finish_run(run_id, "ok" if not digest.failures else "failures", digest.stats)
+    languages: dict[str, int] = {}
+    for entry in items:
+        languages[entry.language] = languages.get(entry.language, 0) + 1
+    return RunResult(digest, day_dir if written else None, written, languages)
+
+
+@dataclass(frozen=True)
+class WindowOutcome:
+    """What one window of documents produced."""
+
+    finished: list[Finished]
+    failures: list[Failure]
+    translated: int = 0
+    from_cache: int = 0
+
+
+def _process_window(
+    window: Sequence[Detected],
+    *,
+    settings: Settings,
+    models: ModelCache,
+    summarizer: Summarizer,
+    progress: Progress,
+) -> WindowOutcome:
+    """Translate and summarize one window of documents sharing a route."""
+    route = window[0].route
+    for item in window:
+        progress.file_started(str(item.document.path))
+    try:
+        result, revision = _translate_window(window, route=route, models=models, progress=progress)
+        summaries = summarizer.summarize([t.text for t in result.translations])
+    except DigestError as exc:
+        return WindowOutcome([], _fail_all(window, str(exc), progress))
+    except Exception as exc:  # noqa: BLE001 - one bad batch never stops the run; --verbose shows why
+        log.debug("unexpected error in %s", [str(i.document.path) for i in window], exc_info=True)
+        message = f"unexpected error: {type(exc).__name__}: {exc} (run with --verbose for details)"
+        return WindowOutcome([], _fail_all(window, message, progress))
+    finished = [
+        Finished(item, translation, summary, revision, summarizer_id(settings))
+        for item, translation, summary in zip(window, result.translations, summaries)
+    ]
+    for item in window:
+        progress.file_done(str(item.document.path), ok=True)
+    return WindowOutcome(finished, [], result.translated, result.from_cache)
+
+
+def _translate_window(
+    window: Sequence[Detected], *, route: ModelRoute, models: ModelCache, progress: Progress
+) -> tuple[WindowTranslation, str | None]:
+    if route.route is Route.IDENTITY or route.model_id is None:
+        identity = [Translation(item.document.body, 0) for item in window]
+        return WindowTranslation(identity, 0, 0), None
+    translator = models.translator(route.model_id)
+    result = translate_documents(
+        [item.document for item in window], translator=translator, source_code=route.source_code, progress=progress
+    )
+    return result, translator.revision
+
+
+def _fail_all(window: Sequence[Detected], message: str, progress: Progress) -> list[Failure]:
+    failures = []
+    for item in window:
+        failures.append(Failure(str(item.document.path), message))
+        progress.file_done(str(item.document.path), ok=False)
+    return failures
+
+
+def _write(out_dir: Path, digest: Digest) -> tuple[Path, ...]:
+    from digest.publish import publish, write_day
+
+    written = list(write_day(out_dir, digest))
+    written += publish(out_dir, digest)
+    return tuple(written)
+
+
+# --- single-file commands -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetectResult:
+    """What `digest detect` reports for one file."""
+
+    path: str
+    language: str | None
+    confidence: float | None
+    route: str | None
+    model: str | None
+    error: str | None = None
+
+
+def detect_paths(paths: Sequence[Path], *, settings: Settings) -> list[DetectResult]:
+    """Detect the language and route of every file under `paths`."""
+    from translate.detect import ScriptLangDetector
+
+    found = walk_inputs([Path(p) for p in paths])
+    documents, failures = read_documents(found.files, max_bytes=settings.max_file_bytes)
+    detected, undetected = detect_documents(documents, detector=ScriptLangDetector(), settings=settings)
+    results = [
+        DetectResult(
+            str(d.document.path),
+            d.detection.language,
+            round(d.detection.confidence, 3),
+            d.route.route.value,
+            d.route.model_id,
+        )
+        for d in detected
+    ]
+    results += [DetectResult(f.path, None, None, None, None, f.error) for f in [*found.failures, *failures, *undetected]]
+    return sorted(results, key=lambda r: r.path)
+
+
+@dataclass(frozen=True)
+class FileTranslation:
+    """One file translated by `digest translate`."""
+
+    document: Document
+    detection: Detection
+    route: ModelRoute
+    translation: Translation
+
+
+def translate_file(path: Path, *, settings: Settings, progress: Progress | None = None) -> FileTranslation:
+    """Translate one file to English; raises DigestError subclasses with one-line messages."""
+    from translate.detect import ScriptLangDetector
+
+    document = read_document(path, max_bytes=settings.max_file_bytes)
+    detected, failures = detect_documents([document], detector=ScriptLangDetector(), settings=settings)
+    if failures:
+        raise UnsupportedLanguage(failures[0].error)
+    item = detected[0]
+    models = ModelCache(settings)
+    result, _revision = _translate_window([item], route=item.route, models=models, progress=progress or NoProgress())
+    return FileTranslation(document, item.detection, item.route, result.translations[0])
+
+
+def write_translation(result: FileTranslation, out: Path) -> None:
+    """Write a translation to `out` atomically."""
+    write_text_atomic(out, result.translation.text.rstrip("\n") + "\n")

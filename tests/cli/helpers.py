@@ -1,0 +1,41 @@
+"""Run the `digest` command the way a user does: as a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "samples"
+
+
+def digest_command() -> list[str]:
+    """The installed console script, beside this interpreter."""
+    script = Path(sys.executable).with_name("digest")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from cli import main; main()"]
+
+
+def run_cli(
+    *args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run `digest ARGS...` and capture its output (no terminal, as under cron)."""
+    return subprocess.run(
+        [*digest_command(), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def load_digest(out: Path) -> tuple[Path, dict[str, Any]]:
+    """The only day folder under `out`, and its digest.json."""
+    days = sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert len(days) == 1, days
+    return days[0], json.loads((days[0] / "digest.json").read_text(encoding="utf-8"))
