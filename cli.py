@@ -149,6 +149,9 @@ def run(
     new_only: Annotated[bool, typer.Option("--new-only", help="Only files new or changed since the last digest.")] = False,
     skip_empty: Annotated[bool, typer.Option("--skip-empty", help="Write no digest on a night with nothing new.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for a running digest instead of exiting.")] = False,
+    site_url: Annotated[
+        Optional[str], typer.Option("--site-url", help="URL where the output folder is served (absolute feed links).")
+    ] = None,
     offline: Offline = False,
     config: Config = None,
     verbose: Verbose = False,
@@ -176,6 +179,7 @@ def run(
             new_only=new_only,
             skip_empty=skip_empty,
             wait_for_lock=wait,
+            site_url=site_url,
             offline=offline,
         )
         show_bar = not quiet and sys.stderr.isatty()

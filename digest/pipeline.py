@@ -349,7 +349,7 @@ def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progres
         )
         written: tuple[Path, ...] = ()
         if items or digest.failures or not settings.skip_empty:
-            written = _write(settings.out_dir, digest)
+            written = _write(settings.out_dir, digest, site_url=settings.site_url)
             state.mark_digested([e.path for e in items], date=date, at=digest.generated_at)
         state.finish_run(run_id, "ok" if not digest.failures else "failures", digest.stats)
     languages: dict[str, int] = {}
@@ -419,11 +419,11 @@ def _fail_all(window: Sequence[Detected], message: str, progress: Progress) -> l
     return failures
 
 
-def _write(out_dir: Path, digest: Digest) -> tuple[Path, ...]:
+def _write(out_dir: Path, digest: Digest, *, site_url: str | None) -> tuple[Path, ...]:
     from digest.publish import publish, write_day
 
     written = list(write_day(out_dir, digest))
-    written += publish(out_dir, digest)
+    written += publish(out_dir, digest, site_url=site_url)
     return tuple(written)
 
 

@@ -40,6 +40,7 @@ class Settings:
     new_only: bool = False
     skip_empty: bool = False
     wait_for_lock: bool = False
+    site_url: str | None = None  # where DIR is served; makes the feed's links absolute
     config_path: Path | None = None
 
 
@@ -97,6 +98,7 @@ _CONVERTERS = {
     "new_only": _bool,
     "skip_empty": _bool,
     "wait_for_lock": _bool,
+    "site_url": str,
 }
 
 

@@ -1,0 +1,476 @@
+"""HTML pages, the Atom feed and publish(): structure, escaping of hostile documents, the day index."""
+
+from __future__ import annotations
+
+import logging
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from digest.publish import (
+    atom_feed,
+    day_html,
+    entry_id,
+    feed_content_html,
+    index_html,
+    load_digests,
+    publish,
+    write_day,
+)
+from digest.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
+from digest.render import clean_text, digest_from_json
+
+A = "{http://www.w3.org/2005/Atom}"
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+# Every tag and attribute the page template itself writes; anything else came from a document.
+TEMPLATE_ATTRS: dict[str, set[str]] = {
+    "html": {"lang"},
+    "head": set(),
+    "meta": {"charset", "name", "content"},
+    "title": set(),
+    "link": {"rel", "type", "title", "href"},
+    "style": set(),
+    "body": set(),
+    "nav": set(),
+    "main": set(),
+    "h1": set(),
+    "h2": {"dir"},
+    "p": {"class", "dir"},
+    "article": set(),
+    "section": set(),
+    "ul": set(),
+    "li": {"dir"},
+    "span": {"dir"},
+    "a": {"href", "rel"},
+    "footer": set(),
+    "time": {"datetime"},
+    "strong": set(),
+    "br": set(),
+}
+
+SCRIPT = "<script>alert(1)</script>"
+ATTR_BREAK = '"><img src=x onerror=alert(1)>'
+BROKEN = "<b><i>unclosed"
+CDATA_END = "]]>"
+RLO = "\u202e"
+
+
+class Collector(HTMLParser):
+    """Records every start tag with its attributes, and all text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_html(page: str) -> Collector:
+    parser = Collector()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def entry(name: str, **changes: object) -> DigestEntry:
+    fields: dict[str, object] = dict(
+        path=f"in/{name}.txt",
+        title=f"Title of {name}",
+        language="hi",
+        confidence=0.95,
+        route=Route.MARIAN,
+        model="Helsinki-NLP/opus-mt-hi-en",
+        summary=f"Summary of {name}.",
+        source_url=f"https://news.example/{name}",
+        link=f"https://news.example/{name}",
+        translation=f"translations/{name}.en.md",
+    )
+    fields.update(changes)
+    return DigestEntry(**fields)  # type: ignore[arg-type]
+
+
+def digest(day: str, *items: DigestEntry, failures: tuple[Failure, ...] = ()) -> Digest:
+    return Digest(
+        generated_at=f"{day}T03:00:00+05:30",
+        date=day,
+        inputs=("in",),
+        items=items,
+        failures=failures,
+        stats=Stats(files=len(items) + len(failures)),
+    )
+
+
+HOSTILE_TITLE = f"{SCRIPT} {ATTR_BREAK} {BROKEN} {CDATA_END} {RLO}evil\x00\x1b"
+HOSTILE_SUMMARY = f"Summary {SCRIPT}\x07 with {ATTR_BREAK} and {BROKEN} {CDATA_END}{RLO}"
+
+
+def hostile_digest() -> Digest:
+    return digest(
+        "2024-04-02",
+        entry(
+            "a",
+            title=HOSTILE_TITLE,
+            summary=HOSTILE_SUMMARY,
+            source_url="javascript:alert(1)",
+            link="javascript:alert(1)",
+            translation="javascript:alert(1)",
+        ),
+        entry(
+            "b",
+            title=f"{RLO}txt.exe",
+            source_url="data:text/html,<script>alert(1)</script>",
+            link="file:///in/b.txt",
+            language=f"{ATTR_BREAK}",
+            model=SCRIPT,
+        ),
+        entry("c", path=f"in/{ATTR_BREAK}.txt", source_url='https://ok.example/"onmouseover=alert(1)'),
+        failures=(Failure(f"in/{SCRIPT}.txt", f"error {ATTR_BREAK} {RLO}"),),
+    )
+
+
+def assert_only_template_markup(page: str) -> Collector:
+    parsed = parse_html(page)
+    for tag, attrs in parsed.tags:
+        assert tag in TEMPLATE_ATTRS, f"unexpected tag <{tag}>"
+        assert set(attrs) <= TEMPLATE_ATTRS[tag], f"unexpected attributes on <{tag}>: {attrs}"
+        href = (attrs.get("href") or "").strip().lower()
+        assert not href.startswith(("javascript:", "data:", "vbscript:")), href
+    return parsed
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("render", ["day", "index"])
+def test_hostile_documents_cannot_inject_markup(render: str) -> None:
+    d = hostile_digest()
+    page = (
+        day_html(d, earlier=["2024-04-01"]) if render == "day" else index_html(d, days=[d.date, "2024-04-01"])
+    )
+    assert "<script" not in page.lower()
+    assert "<img" not in page.lower()
+    assert "<b>" not in page and "<i>" not in page
+    assert RLO not in page and "\x00" not in page and "\x1b" not in page and "\x07" not in page
+    parsed = assert_only_template_markup(page)
+    text = "".join(parsed.text)
+    # The hostile text is shown literally, as text.
+    assert clean_text(HOSTILE_TITLE) in text
+    assert f"{SCRIPT} with {ATTR_BREAK}" in text
+    hrefs = [attrs["href"] for tag, attrs in parsed.tags if tag == "a"]
+    assert 'https://ok.example/"onmouseover=alert(1)' in hrefs  # quote stays inside the attribute
+    assert "file:///in/b.txt" in hrefs
+    translation = [h for h in hrefs if h and "alert" in h and h.endswith("%29")]
+    assert translation and all(h.split("/")[-1].startswith("javascript%3A") for h in translation)
+
+
+def test_document_text_is_isolated_for_right_to_left() -> None:
+    d = digest("2024-04-02", entry("ur", title="مرکزی تنظیمی کمیٹی", summary="پارٹی کی تعمیر", language="ur"))
+    parsed = parse_html(day_html(d))
+    h2 = [attrs for tag, attrs in parsed.tags if tag == "h2"]
+    assert h2 == [{"dir": "auto"}]
+    assert ("p", {"dir": "auto"}) in parsed.tags
+    assert "[dir=auto]{unicode-bidi:isolate}" in day_html(d)
+
+
+def test_page_is_self_contained_and_phone_friendly() -> None:
+    page = index_html(digest("2024-04-02", entry("a")), days=["2024-04-02"])
+    parsed = assert_only_template_markup(page)
+    assert ("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}) in parsed.tags
+    assert "max-width:44rem" in page and "font-size:1.0625rem" in page
+    assert not any(tag == "script" for tag, _ in parsed.tags)
+    assert not any(tag == "link" and attrs.get("rel") == "stylesheet" for tag, attrs in parsed.tags)
+
+
+def test_day_page_content_and_links() -> None:
+    d = digest(
+        "2024-04-02",
+        entry("hi"),
+        entry(
+            "ur",
+            language="ur",
+            route=Route.NLLB,
+            model="facebook/nllb-200-distilled-600M",
+            source_url=None,
+            link="file:///in/ur.txt",
+        ),
+        entry("en", language="en", route=Route.IDENTITY, model=None),
+        failures=(Failure("in/bad.txt", "not valid UTF-8"),),
+    )
+    page = day_html(d, earlier=["2024-03-30", "2024-04-01", "not-a-date"])
+    parsed = parse_html(page)
+    text = "".join(parsed.text)
+    assert "Digest — 2024-04-02" in text
+    assert "3 documents in Hindi, Urdu and English; 1 failure." in text
+    assert "Hindi (hi) · 95% confidence · Helsinki-NLP/opus-mt-hi-en" in text
+    assert "English (en) · 95% confidence · already English" in text
+    assert "in/bad.txt" in text and "not valid UTF-8" in text
+    links = [(attrs["href"], i) for i, (tag, attrs) in enumerate(parsed.tags) if tag == "a"]
+    hrefs = [h for h, _ in links]
+    assert "https://news.example/hi" in hrefs
+    assert "file:///in/ur.txt" in hrefs
+    assert "translations/ur.en.md" in hrefs
+    earlier = [h for h in hrefs if h and h.endswith("/digest.html")]
+    assert earlier == ["../2024-04-01/digest.html", "../2024-03-30/digest.html"]
+
+
+def test_nothing_new_page() -> None:
+    page = day_html(digest("2024-04-03"))
+    assert "Nothing new today." in page
+    assert "<article>" not in page
+    assert_only_template_markup(page)
+
+
+def test_index_without_digests() -> None:
+    page = index_html(None, days=[])
+    assert "No digests yet." in page
+    assert_only_template_markup(page)
+
+
+def test_index_links_translations_into_the_day_folder() -> None:
+    page = index_html(digest("2024-04-02", entry("a")), days=["2024-04-02"])
+    hrefs = [attrs["href"] for tag, attrs in parse_html(page).tags if tag == "a"]
+    assert "2024-04-02/translations/a.en.md" in hrefs
+
+
+# --- Atom ---------------------------------------------------------------------------------------
+
+
+def check_feed(xml: str) -> ET.Element:
+    """Assert the RFC 4287 elements this product relies on; returns the parsed root."""
+    root = ET.fromstring(xml)
+    assert root.tag == f"{A}feed"
+    for name in ("id", "title", "updated"):
+        assert (root.findtext(f"{A}{name}") or "").strip(), name
+    assert RFC3339.fullmatch(root.findtext(f"{A}updated") or "")
+    rels = {link.get("rel"): link.get("href") for link in root.findall(f"{A}link")}
+    assert rels.get("self") and rels.get("alternate")
+    assert (root.findtext(f"{A}author/{A}name") or "").strip()
+    ids = []
+    for item in root.findall(f"{A}entry"):
+        for name in ("id", "title", "updated"):
+            assert (item.findtext(f"{A}{name}") or "").strip(), name
+        assert RFC3339.fullmatch(item.findtext(f"{A}updated") or "")
+        assert item.find(f"{A}link") is not None and item.find(f"{A}link").get("href")  # type: ignore[union-attr]
+        content = item.find(f"{A}content")
+        assert content is not None and content.get("type") == "html"
+        ids.append(item.findtext(f"{A}id"))
+    assert len(ids) == len(set(ids))
+    return root
+
+
+def test_feed_is_valid_atom() -> None:
+    days = [digest("2024-04-01", entry("a")), digest("2024-04-03", entry("c")), digest("2024-04-02")]
+    root = check_feed(atom_feed(days))
+    entries = root.findall(f"{A}entry")
+    assert [e.findtext(f"{A}title") for e in entries] == [
+        "Digest for 2024-04-03",
+        "Digest for 2024-04-02",
+        "Digest for 2024-04-01",
+    ]
+    assert [e.find(f"{A}link").get("href") for e in entries] == [  # type: ignore[union-attr]
+        "2024-04-03/digest.html",
+        "2024-04-02/digest.html",
+        "2024-04-01/digest.html",
+    ]
+    assert root.findtext(f"{A}id", "").startswith("urn:uuid:")
+    assert all(e.findtext(f"{A}id", "").startswith("urn:uuid:") for e in entries)
+    assert entries[0].findtext(f"{A}updated") == "2024-04-03T03:00:00+05:30"
+    assert root.findtext(f"{A}updated") == "2024-04-03T03:00:00+05:30"
+
+
+def test_feed_ids_are_stable_and_per_day() -> None:
+    assert entry_id("2024-04-02") == entry_id("2024-04-02")
+    assert entry_id("2024-04-02") != entry_id("2024-04-03")
+    days = [digest("2024-04-01", entry("a"))]
+    assert atom_feed(days) == atom_feed(days)
+
+
+def test_feed_with_site_url_uses_absolute_links() -> None:
+    root = check_feed(atom_feed([digest("2024-04-02", entry("a"))], site_url="https://digest.example/news"))
+    assert root.findtext(f"{A}id") == "https://digest.example/news/feed.xml"
+    rels = {link.get("rel"): link.get("href") for link in root.findall(f"{A}link")}
+    assert rels == {
+        "self": "https://digest.example/news/feed.xml",
+        "alternate": "https://digest.example/news/",
+    }
+    link = root.find(f"{A}entry/{A}link")
+    assert link is not None and link.get("href") == "https://digest.example/news/2024-04-02/digest.html"
+
+
+def test_feed_keeps_at_most_30_days_newest_first() -> None:
+    days = [digest(f"2024-01-{n:02d}", entry(str(n))) for n in range(1, 32)]
+    entries = check_feed(atom_feed(days)).findall(f"{A}entry")
+    assert len(entries) == 30
+    assert entries[0].findtext(f"{A}title") == "Digest for 2024-01-31"
+    assert entries[-1].findtext(f"{A}title") == "Digest for 2024-01-02"
+
+
+def test_empty_feed_still_validates() -> None:
+    root = check_feed(atom_feed([]))
+    assert root.findall(f"{A}entry") == []
+
+
+def test_feed_survives_hostile_documents() -> None:
+    d = hostile_digest()
+    xml = atom_feed([d])
+    assert "\x00" not in xml and RLO not in xml
+    root = check_feed(xml)
+    content = root.findtext(f"{A}entry/{A}content") or ""
+    parsed = parse_html(content)
+    for tag, attrs in parsed.tags:
+        assert tag in {"p", "a", "strong", "br", "ul", "li"}, tag
+        assert set(attrs) <= {"href", "dir"}
+        assert not (attrs.get("href") or "").lower().startswith(("javascript:", "data:"))
+    text = "".join(parsed.text)
+    # The entry's text is the documents' plain text: titles and summaries exactly, no markup.
+    assert clean_text(HOSTILE_TITLE) in text
+    assert " ".join(clean_text(HOSTILE_SUMMARY).split()) in text
+    assert "error " + ATTR_BREAK in text
+
+
+def test_feed_entry_summarises_items() -> None:
+    d = digest("2024-04-02", entry("a", title="First"), entry("b", title="Second", source_url=None))
+    text = "".join(parse_html(feed_content_html(d)).text)
+    assert "2 documents in Hindi; 0 failures." in text
+    assert "First (Hindi)Summary of a." in text and "Second (Hindi)Summary of b." in text
+    assert "Nothing new today." in feed_content_html(digest("2024-04-03"))
+
+
+# --- Files --------------------------------------------------------------------------------------
+
+
+def test_publish_three_days(tmp_path: Path) -> None:
+    out = tmp_path / "digests"
+    days = [
+        digest("2024-04-01", entry("one", title="First day story")),
+        digest("2024-04-02", entry("two", title="Second day story")),
+        digest("2024-04-03", entry("three", title="Third day story")),
+    ]
+    for d in days:
+        written = write_day(out, d) + publish(out, d)
+        assert written == [
+            out / d.date / "digest.json",
+            out / d.date / "digest.md",
+            out / d.date / "digest.html",
+            out / "index.html",
+            out / "feed.xml",
+        ]
+        assert all(p.is_file() for p in written)
+
+    index = (out / "index.html").read_text(encoding="utf-8")
+    parsed = assert_only_template_markup(index)
+    text = "".join(parsed.text)
+    assert "Third day story" in text and "First day story" not in text
+    hrefs = [attrs["href"] for tag, attrs in parsed.tags if tag == "a"]
+    assert [h for h in hrefs if h and h.endswith("/digest.html")] == [
+        "2024-04-02/digest.html",
+        "2024-04-01/digest.html",
+    ]
+    for h in hrefs:
+        assert h is not None
+        if not h.startswith(("http", "file:", "#")):
+            assert (out / h).exists() or h.endswith(".en.md"), h
+
+    feed = check_feed((out / "feed.xml").read_text(encoding="utf-8"))
+    assert [e.findtext(f"{A}title") for e in feed.findall(f"{A}entry")] == [
+        "Digest for 2024-04-03",
+        "Digest for 2024-04-02",
+        "Digest for 2024-04-01",
+    ]
+    assert digest_from_json((out / "2024-04-02" / "digest.json").read_text(encoding="utf-8")) == days[1]
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_backfilling_an_older_day_keeps_the_latest_on_the_index(tmp_path: Path) -> None:
+    newest = digest("2024-04-03", entry("new", title="Newest story"))
+    older = digest("2024-04-01", entry("old", title="Older story"))
+    for d in (newest, older):
+        write_day(tmp_path, d)
+        publish(tmp_path, d)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "Newest story" in index and "Older story" not in index
+    assert 'href="2024-04-01/digest.html"' in index
+
+
+def test_publish_without_digest_json_still_includes_tonight(tmp_path: Path) -> None:
+    d = digest("2024-04-02", entry("a", title="Tonight"))
+    publish(tmp_path, d)
+    assert "Tonight" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert len(check_feed((tmp_path / "feed.xml").read_text(encoding="utf-8")).findall(f"{A}entry")) == 1
+
+
+def test_publish_restores_a_missing_earlier_page(tmp_path: Path) -> None:
+    write_day(tmp_path, digest("2024-04-01", entry("a", title="Unpublished day")))  # publish never ran
+    written = publish(tmp_path, digest("2024-04-02", entry("b")))
+    assert tmp_path / "2024-04-01" / "digest.html" in written
+    assert "Unpublished day" in (tmp_path / "2024-04-01" / "digest.html").read_text(encoding="utf-8")
+    before = (tmp_path / "2024-04-01" / "digest.html").stat().st_mtime_ns
+    assert tmp_path / "2024-04-01" / "digest.html" not in publish(tmp_path, digest("2024-04-03"))
+    assert (tmp_path / "2024-04-01" / "digest.html").stat().st_mtime_ns == before
+
+
+def test_nothing_new_digest_publishes(tmp_path: Path) -> None:
+    d = Digest(
+        "2024-04-04T03:00:00+00:00", "2024-04-04", ("in",), (), skipped=(Skipped("in/x.jpg", "not text"),)
+    )
+    write_day(tmp_path, d)
+    publish(tmp_path, d)
+    assert "Nothing new today." in (tmp_path / "2024-04-04" / "digest.md").read_text(encoding="utf-8")
+    assert "Nothing new today." in (tmp_path / "2024-04-04" / "digest.html").read_text(encoding="utf-8")
+    assert "Nothing new today." in (tmp_path / "index.html").read_text(encoding="utf-8")
+    entries = check_feed((tmp_path / "feed.xml").read_text(encoding="utf-8")).findall(f"{A}entry")
+    assert [e.findtext(f"{A}summary") for e in entries] == ["Nothing new today."]
+
+
+def test_damaged_and_foreign_folders_are_left_out(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write_day(tmp_path, digest("2024-04-01", entry("a")))
+    (tmp_path / "2024-04-02").mkdir()
+    (tmp_path / "2024-04-02" / "digest.json").write_text("{ not json", encoding="utf-8")
+    (tmp_path / "2024-04-05").mkdir()
+    (tmp_path / "2024-04-05" / "digest.json").write_bytes(b"\xff\xfe\x00broken")
+    (tmp_path / "2024-04-06").mkdir()  # a day folder whose digest.json names another date
+    (tmp_path / "2024-04-06" / "digest.json").write_text(
+        (tmp_path / "2024-04-01" / "digest.json").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "2024-13-01").mkdir()
+    (tmp_path / "2024-13-01" / "digest.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "state").mkdir()
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+
+    with caplog.at_level(logging.WARNING, logger="digest.publish"):
+        assert [d.date for d in load_digests(tmp_path)] == ["2024-04-01"]
+        publish(tmp_path, digest("2024-04-03", entry("c")))
+    warned = caplog.text
+    assert "2024-04-02" in warned and "2024-04-05" in warned and "2024-04-06" in warned
+    feed = check_feed((tmp_path / "feed.xml").read_text(encoding="utf-8"))
+    assert [e.findtext(f"{A}title") for e in feed.findall(f"{A}entry")] == [
+        "Digest for 2024-04-03",
+        "Digest for 2024-04-01",
+    ]
+
+
+def test_a_digest_date_that_is_not_a_date_is_refused(tmp_path: Path) -> None:
+    bad = digest("2024-04-02", entry("a"))
+    bad = Digest(bad.generated_at, "../escape", bad.inputs, bad.items)
+    out = tmp_path / "digests"
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        write_day(out, bad)
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        publish(out, bad)
+    assert not out.exists() and not (tmp_path / "escape").exists()
+
+
+def test_load_digests_of_missing_folder(tmp_path: Path) -> None:
+    assert load_digests(tmp_path / "nowhere") == []
