@@ -33,7 +33,8 @@ from summarize.base import Summarizer
 from translate.base import Detector, Translator
 
 if TYPE_CHECKING:
-    from digest.state import TranslationMemory
+    from digest.documents import InputSet
+    from digest.state import StateStore, TranslationMemory
 
 log = logging.getLogger("digest")
 
@@ -284,76 +285,100 @@ def run_digest(
 
 
 def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progress, now: datetime) -> RunResult:
-    from digest import incremental
     from digest.state import StateStore
-    from translate.detect import ScriptLangDetector
 
     started = time.monotonic()
-    date = now.date().isoformat()
-    day_dir = settings.out_dir / date
     found = walk_inputs([Path(p) for p in inputs])
-    failures: list[Failure] = list(found.failures)
     progress.files_total(len(found.files))
-
     with StateStore.open(settings.out_dir) as state:
         models = ModelCache(settings, memory=state.memory)
         summarizer = build_summarizer(settings, models)
         run_id = state.begin_run()
-        documents, unreadable = read_documents(found.files, max_bytes=settings.max_file_bytes)
-        plan = incremental.plan(documents, state=state, settings=settings, models=models)
-        detected, undetected = detect_documents(plan.todo, detector=ScriptLangDetector(), settings=settings)
-        for failure in [*unreadable, *undetected]:
-            failures.append(failure)
-            progress.file_done(failure.path, ok=False)
+        try:
+            result = _run_stages(
+                found, inputs, state=state, models=models, summarizer=summarizer,
+                settings=settings, progress=progress, now=now, started=started,
+            )
+        except BaseException:
+            # Recorded, then re-raised for the CLI to report; finished work stays in the store.
+            state.finish_run(run_id, "failed")
+            raise
+        state.finish_run(run_id, "failures" if result.digest.failures else "ok", result.digest.stats)
+    return result
 
-        entries: dict[str, DigestEntry] = {}
-        for reuse in plan.reused:
-            entries[reuse.entry.path] = incremental.copy_reused(reuse, day_dir=day_dir)
-            progress.file_done(reuse.entry.path, ok=True)
 
-        translated = from_cache = 0
-        groups: dict[tuple[str, str | None, str | None], list[Detected]] = {}
-        for item in detected:
-            groups.setdefault(item.route.key, []).append(item)
-        for items in groups.values():
-            for window in windows(items):
-                outcome = _process_window(
-                    window, settings=settings, models=models, summarizer=summarizer, progress=progress
+def _run_stages(
+    found: InputSet,
+    inputs: Sequence[Path],
+    *,
+    state: StateStore,
+    models: ModelCache,
+    summarizer: Summarizer,
+    settings: Settings,
+    progress: Progress,
+    now: datetime,
+    started: float,
+) -> RunResult:
+    from digest import incremental
+    from translate.detect import ScriptLangDetector
+
+    date = now.date().isoformat()
+    day_dir = settings.out_dir / date
+    failures: list[Failure] = list(found.failures)
+    documents, unreadable = read_documents(found.files, max_bytes=settings.max_file_bytes)
+    plan = incremental.plan(documents, state=state, settings=settings, models=models)
+    detected, undetected = detect_documents(plan.todo, detector=ScriptLangDetector(), settings=settings)
+    for failure in [*unreadable, *undetected]:
+        failures.append(failure)
+        progress.file_done(failure.path, ok=False)
+
+    entries: dict[str, DigestEntry] = {}
+    for reuse in plan.reused:
+        entries[reuse.entry.path] = incremental.copy_reused(reuse, day_dir=day_dir)
+        progress.file_done(reuse.entry.path, ok=True)
+
+    translated = from_cache = 0
+    groups: dict[tuple[str, str | None, str | None], list[Detected]] = {}
+    for item in detected:
+        groups.setdefault(item.route.key, []).append(item)
+    for items in groups.values():
+        for window in windows(items):
+            outcome = _process_window(window, settings=settings, models=models, summarizer=summarizer,
+                                      progress=progress)
+            failures += outcome.failures
+            translated += outcome.translated
+            from_cache += outcome.from_cache
+            for done in outcome.finished:
+                entry = incremental.record_finished(
+                    done, state=state, day_dir=day_dir, taken={e.translation for e in entries.values()}
                 )
-                failures += outcome.failures
-                translated += outcome.translated
-                from_cache += outcome.from_cache
-                for done in outcome.finished:
-                    entry = incremental.record_finished(
-                        done, state=state, day_dir=day_dir, taken={e.translation for e in entries.values()}
-                    )
-                    entries[entry.path] = entry
+                entries[entry.path] = entry
 
-        if settings.new_only:
-            entries = incremental.merge_earlier_today(entries, day_dir=day_dir, failed={f.path for f in failures})
-        items = tuple(sorted(entries.values(), key=lambda e: e.path))
-        digest = Digest(
-            generated_at=now.isoformat(timespec="seconds"),
-            date=date,
-            inputs=tuple(str(Path(p)) for p in inputs),
-            items=items,
-            failures=tuple(sorted(failures, key=lambda f: f.path)),
-            skipped=tuple(sorted(found.skipped, key=lambda s: s.path)),
-            stats=Stats(
-                files=len(found.files),
-                segments_translated=translated,
-                segments_from_cache=from_cache,
-                files_unchanged=plan.unchanged,
-                seconds=round(time.monotonic() - started, 2),
-            ),
-        )
-        written: tuple[Path, ...] = ()
-        if items or digest.failures or not settings.skip_empty:
-            written = _write(settings.out_dir, digest, site_url=settings.site_url)
-            state.mark_digested([e.path for e in items], date=date, at=digest.generated_at)
-        state.finish_run(run_id, "ok" if not digest.failures else "failures", digest.stats)
+    if settings.new_only:
+        entries = incremental.merge_earlier_today(entries, day_dir=day_dir, failed={f.path for f in failures})
+    entries_sorted = tuple(sorted(entries.values(), key=lambda e: e.path))
+    digest = Digest(
+        generated_at=now.isoformat(timespec="seconds"),
+        date=date,
+        inputs=tuple(str(Path(p)) for p in inputs),
+        items=entries_sorted,
+        failures=tuple(sorted(failures, key=lambda f: f.path)),
+        skipped=tuple(sorted(found.skipped, key=lambda s: s.path)),
+        stats=Stats(
+            files=len(found.files),
+            segments_translated=translated,
+            segments_from_cache=from_cache,
+            files_unchanged=plan.unchanged,
+            seconds=round(time.monotonic() - started, 2),
+        ),
+    )
+    written: tuple[Path, ...] = ()
+    if entries_sorted or digest.failures or not settings.skip_empty:
+        written = _write(settings.out_dir, digest, site_url=settings.site_url)
+        state.mark_digested([incremental.key(Path(e.path)) for e in entries_sorted], date=date,
+                            at=digest.generated_at)
     languages: dict[str, int] = {}
-    for entry in items:
+    for entry in entries_sorted:
         languages[entry.language] = languages.get(entry.language, 0) + 1
     return RunResult(digest, day_dir if written else None, written, languages)
 

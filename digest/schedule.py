@@ -1,0 +1,280 @@
+"""Nightly runs: one tagged line in the user's crontab, or a systemd user timer."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from digest.atomic import write_text_atomic
+from digest.errors import ScheduleError
+
+MARKER = "# digest-nightly"
+UNIT_NAME = "digest-nightly"
+SERVICE_FILE = f"{UNIT_NAME}.service"
+TIMER_FILE = f"{UNIT_NAME}.timer"
+
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+# Arguments made only of these need no quoting in a systemd ExecStart= line.
+_SYSTEMD_PLAIN = re.compile(r"[A-Za-z0-9_@+=:,./-]+")
+
+
+def parse_time(at: str) -> tuple[int, int]:
+    """Hour and minute of a 24-hour "HH:MM", or ScheduleError."""
+    match = _TIME.fullmatch(at.strip())
+    hour, minute = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ScheduleError(f"invalid time {at!r}: use 24-hour HH:MM, e.g. 02:30")
+    return hour, minute
+
+
+def default_unit_dir() -> Path:
+    """Where systemd looks for the user's own units."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "systemd" / "user"
+
+
+def install(
+    *,
+    argv: Sequence[str],
+    at: str,
+    log_file: Path,
+    crontab_file: Path | None = None,
+    systemd: bool = False,
+    unit_dir: Path | None = None,
+) -> str:
+    """Run `argv` every night at `at`, appending its output to `log_file`; replaces an earlier entry."""
+    hour, minute = parse_time(at)
+    _check_argv(argv)
+    if systemd:
+        _systemctl(_unit_folder(unit_dir)[1])  # refuse before creating anything
+    log_file = Path(log_file).expanduser().absolute()
+    if "\n" in str(log_file):
+        raise ScheduleError(f"log file {str(log_file)!r} contains a newline: choose another --log")
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScheduleError(
+            f"cannot create {log_file.parent} ({exc.strerror}): choose another --log"
+        ) from None
+    if systemd:
+        return _install_systemd(argv, hour, minute, log_file, unit_dir)
+    log = _cron_escape(shlex.quote(str(log_file)))
+    line = f"{minute} {hour} * * * {_cron_command(argv)} >> {log} 2>&1 {MARKER}"
+    kept = [entry for entry in _read_crontab(crontab_file) if not _is_ours(entry)]
+    _write_crontab(crontab_file, [*kept, line])
+    where = str(crontab_file) if crontab_file is not None else "your crontab"
+    return f"nightly run at {hour:02d}:{minute:02d} installed in {where}; output goes to {log_file}"
+
+
+def show(
+    *, crontab_file: Path | None = None, systemd: bool = False, unit_dir: Path | None = None
+) -> str | None:
+    """The installed nightly entry as text, or None when there is none."""
+    if systemd:
+        folder, _ = _unit_folder(unit_dir)
+        parts = [
+            f"# {path}\n{path.read_text(encoding='utf-8').rstrip()}"
+            for path in (folder / TIMER_FILE, folder / SERVICE_FILE)
+            if path.is_file()
+        ]
+        return "\n\n".join(parts) if parts else None
+    ours = [entry for entry in _read_crontab(crontab_file) if _is_ours(entry)]
+    return "\n".join(ours) if ours else None
+
+
+def remove(*, crontab_file: Path | None = None, systemd: bool = False, unit_dir: Path | None = None) -> bool:
+    """Remove the nightly entry; False when there was none."""
+    if systemd:
+        return _remove_systemd(unit_dir)
+    lines = _read_crontab(crontab_file)
+    kept = [entry for entry in lines if not _is_ours(entry)]
+    if len(kept) == len(lines):
+        return False
+    _write_crontab(crontab_file, kept)
+    return True
+
+
+def _check_argv(argv: Sequence[str]) -> None:
+    if not argv:
+        raise ScheduleError("no command to schedule: pass the digest command and its arguments")
+    if not os.path.isabs(argv[0]):
+        # cron and systemd run with a minimal PATH, so a bare name would fail silently at night.
+        raise ScheduleError(f"the scheduled command must start with an absolute path, not {argv[0]!r}")
+    if any("\n" in arg or "\r" in arg for arg in argv):
+        raise ScheduleError("a scheduled argument contains a line break: cron and systemd cannot run it")
+
+
+# cron
+
+
+def _is_ours(line: str) -> bool:
+    return line.rstrip().endswith(MARKER)
+
+
+def _cron_escape(text: str) -> str:
+    # cron turns an unescaped % into a newline before the shell sees the command.
+    return text.replace("%", "\\%")
+
+
+def _cron_command(argv: Sequence[str]) -> str:
+    return _cron_escape(shlex.join(argv))
+
+
+def _read_crontab(crontab_file: Path | None) -> list[str]:
+    if crontab_file is not None:
+        try:
+            return Path(crontab_file).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise ScheduleError(
+                f"cannot read {crontab_file} ({exc.strerror}): check --crontab-file or DIGEST_CRONTAB"
+            ) from None
+    result = _crontab(["-l"])
+    if result.returncode != 0:
+        # "no crontab for USER" is how cron says the table is empty.
+        if "no crontab" in result.stderr.lower():
+            return []
+        raise ScheduleError(f"crontab -l failed: {_first_line(result.stderr)}: fix cron or use --systemd")
+    return result.stdout.splitlines()
+
+
+def _write_crontab(crontab_file: Path | None, lines: list[str]) -> None:
+    # cron ignores a last line that does not end in a newline.
+    text = "".join(f"{line}\n" for line in lines)
+    if crontab_file is not None:
+        try:
+            write_text_atomic(Path(crontab_file), text)
+        except OSError as exc:
+            raise ScheduleError(
+                f"cannot write {crontab_file} ({exc.strerror}): check --crontab-file or DIGEST_CRONTAB"
+            ) from None
+        return
+    result = _crontab(["-"], stdin=text)
+    if result.returncode != 0:
+        raise ScheduleError(f"crontab - failed: {_first_line(result.stderr)}: fix cron or use --systemd")
+
+
+def _crontab(args: list[str], *, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("crontab")
+    if binary is None:
+        raise ScheduleError("crontab not found: install cron or use --systemd")
+    return subprocess.run([binary, *args], input=stdin, capture_output=True, text=True, check=False)
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else "no error message"
+
+
+# systemd
+
+
+def _systemd_quote(arg: str) -> str:
+    # ExecStart= is not a shell line: % starts a specifier, $ a variable, \ an escape.
+    escaped = arg.replace("%", "%%").replace("$", "$$")
+    if _SYSTEMD_PLAIN.fullmatch(arg):
+        return escaped
+    return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _service_text(argv: Sequence[str], log_file: Path) -> str:
+    log = str(log_file).replace("%", "%%")
+    return (
+        "[Unit]\n"
+        "Description=digest nightly run\n"
+        "\n"
+        "[Service]\n"
+        "Type=oneshot\n"
+        f"ExecStart={' '.join(_systemd_quote(arg) for arg in argv)}\n"
+        f"StandardOutput=append:{log}\n"
+        f"StandardError=append:{log}\n"
+    )
+
+
+def _timer_text(hour: int, minute: int) -> str:
+    return (
+        "[Unit]\n"
+        f"Description=digest nightly run at {hour:02d}:{minute:02d}\n"
+        "\n"
+        "[Timer]\n"
+        f"OnCalendar=*-*-* {hour:02d}:{minute:02d}:00\n"
+        # A night missed while the machine was off is run at the next boot.
+        "Persistent=true\n"
+        "\n"
+        "[Install]\n"
+        "WantedBy=timers.target\n"
+    )
+
+
+def _unit_folder(unit_dir: Path | None) -> tuple[Path, bool]:
+    """The folder to write units to, and whether it is systemd's own (so systemctl should load them)."""
+    default = default_unit_dir()
+    if unit_dir is None:
+        return default, True
+    folder = Path(unit_dir).expanduser().absolute()
+    return folder, folder.resolve() == default.resolve()
+
+
+def _systemctl(default_dir: bool) -> str | None:
+    """The systemctl to manage units with, or None for a custom unit folder."""
+    if not default_dir:
+        return None
+    binary = shutil.which("systemctl")
+    if binary is None:
+        raise ScheduleError("systemctl not found: drop --systemd to use cron")
+    return binary
+
+
+def _run_systemctl(binary: str, *args: str) -> None:
+    command = [binary, "--user", *args]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ScheduleError(
+            f"{shlex.join(['systemctl', *command[1:]])} failed: {_first_line(result.stderr)}: "
+            f"make sure a systemd user session is running, or drop --systemd to use cron"
+        )
+
+
+def _install_systemd(
+    argv: Sequence[str], hour: int, minute: int, log_file: Path, unit_dir: Path | None
+) -> str:
+    folder, is_default = _unit_folder(unit_dir)
+    binary = _systemctl(is_default)
+    try:
+        write_text_atomic(folder / SERVICE_FILE, _service_text(argv, log_file))
+        write_text_atomic(folder / TIMER_FILE, _timer_text(hour, minute))
+    except OSError as exc:
+        raise ScheduleError(
+            f"cannot write units in {folder} ({exc.strerror}): choose another unit folder"
+        ) from None
+    when = f"{hour:02d}:{minute:02d}"
+    if binary is None:
+        return (
+            f"wrote {folder / SERVICE_FILE} and {folder / TIMER_FILE} (nightly at {when}); to activate, run: "
+            f"systemctl --user link {shlex.quote(str(folder / SERVICE_FILE))} && "
+            f"systemctl --user enable --now {shlex.quote(str(folder / TIMER_FILE))}"
+        )
+    _run_systemctl(binary, "daemon-reload")
+    _run_systemctl(binary, "enable", "--now", TIMER_FILE)
+    return f"nightly run at {when} enabled as {TIMER_FILE} in {folder}; output goes to {log_file}"
+
+
+def _remove_systemd(unit_dir: Path | None) -> bool:
+    folder, is_default = _unit_folder(unit_dir)
+    units = [path for path in (folder / TIMER_FILE, folder / SERVICE_FILE) if path.is_file()]
+    if not units:
+        return False
+    binary = _systemctl(is_default)
+    if binary is not None and (folder / TIMER_FILE).is_file():
+        _run_systemctl(binary, "disable", "--now", TIMER_FILE)
+    for path in units:
+        path.unlink()
+    if binary is not None:
+        _run_systemctl(binary, "daemon-reload")
+    return True

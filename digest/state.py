@@ -1,0 +1,427 @@
+"""What earlier runs did, kept in SQLite beside the digests: processed files, runs, translation memory."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from digest.errors import DigestError
+from digest.records import Route, Stats
+
+STATE_DIRNAME = ".digest"
+STATE_FILENAME = "state.sqlite"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+# Stay well under SQLite's limit on bound parameters in one statement.
+_MAX_PARAMS = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    language TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    route TEXT NOT NULL,
+    model TEXT,
+    model_revision TEXT,
+    summarizer TEXT NOT NULL,
+    translation_path TEXT,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    source_url TEXT,
+    processed_at TEXT NOT NULL,
+    digested_at TEXT,
+    digest_date TEXT
+);
+CREATE INDEX IF NOT EXISTS files_undigested ON files (digested_at) WHERE digested_at IS NULL;
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    stats_json TEXT
+);
+CREATE TABLE IF NOT EXISTS translation_memory (
+    model_id TEXT NOT NULL,
+    revision TEXT NOT NULL,
+    source_code TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    translation TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (model_id, revision, source_code, source_sha256)
+) WITHOUT ROWID;
+"""
+
+
+def state_dir(out_dir: Path) -> Path:
+    """The folder inside an output folder that holds the state database and the run lock."""
+    return Path(out_dir) / STATE_DIRNAME
+
+
+def now_iso() -> str:
+    """The current time as ISO-8601 in UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def segment_hash(text: str) -> str:
+    """The translation memory's key for a source segment: sha256 of its exact UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _key(path: str | Path) -> str:
+    # One spelling per file, whichever way it was named on the command line.
+    return str(Path(path).expanduser().resolve())
+
+
+class RunStatus(str, enum.Enum):
+    """Where a run stands, or how it ended."""
+
+    RUNNING = "running"
+    OK = "ok"  # digest written, every file processed
+    FAILURES = "failures"  # digest written, some files failed (listed in it)
+    FAILED = "failed"  # stopped by an error before its digest was written
+    INTERRUPTED = "interrupted"  # its process vanished (killed, crashed, machine rebooted)
+
+
+# Runs that got as far as writing their digest.
+_COMPLETED = (RunStatus.OK.value, RunStatus.FAILURES.value)
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What the last run that processed a file learned about it."""
+
+    path: str  # absolute and resolved once stored
+    sha256: str  # of the raw bytes
+    language: str
+    confidence: float
+    route: str  # a Route value: "marian", "nllb", "identity"
+    model: str | None  # model id; None for identity
+    model_revision: str | None
+    summarizer: str  # what made `summary`, so a changed summarizer is noticed
+    translation_path: str | None
+    title: str
+    summary: str
+    source_url: str | None
+    processed_at: str  # ISO-8601
+    digested_at: str | None = None  # set once a digest including this content was written
+    digest_date: str | None = None  # YYYY-MM-DD of that digest
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of the pipeline over an output folder."""
+
+    id: int
+    pid: int
+    started_at: str
+    finished_at: str | None
+    status: RunStatus
+    stats: Mapping[str, Any] | None
+
+
+_FILE_COLUMNS = tuple(f.name for f in dataclasses.fields(FileRecord))
+
+
+def _file_record(row: sqlite3.Row) -> FileRecord:
+    return FileRecord(**{name: row[name] for name in _FILE_COLUMNS})
+
+
+def _run_record(row: sqlite3.Row) -> RunRecord:
+    stats = json.loads(row["stats_json"]) if row["stats_json"] else None
+    return RunRecord(
+        row["id"], row["pid"], row["started_at"], row["finished_at"], RunStatus(row["status"]), stats
+    )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+class _Database:
+    """A connection in autocommit mode whose writes each run in one short transaction."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout), and the
+        # commit at the end of every write means a kill loses at most the write in progress.
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+            self.connection.execute("COMMIT")
+        except BaseException:
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
+            raise
+
+
+class TranslationMemory:
+    """Translations already made, keyed by (model id, revision, source code, sha256 of the segment)."""
+
+    def __init__(self, db: _Database) -> None:
+        self._db = db
+
+    def lookup(
+        self, model_id: str, revision: str, source_code: str | None, segments: Sequence[str]
+    ) -> dict[int, str]:
+        """Cached translations of `segments`, as index into `segments` -> translation."""
+        by_hash: dict[str, list[int]] = {}
+        for index, segment in enumerate(segments):
+            by_hash.setdefault(segment_hash(segment), []).append(index)
+        hashes = list(by_hash)
+        found: dict[int, str] = {}
+        for start in range(0, len(hashes), _MAX_PARAMS):
+            chunk = hashes[start : start + _MAX_PARAMS]
+            rows = self._db.connection.execute(
+                "SELECT source_sha256, translation FROM translation_memory"
+                " WHERE model_id = ? AND revision = ? AND source_code = ?"
+                f" AND source_sha256 IN ({', '.join('?' * len(chunk))})",
+                (model_id, revision, source_code or "", *chunk),
+            )
+            for sha, translation in rows:
+                for index in by_hash[sha]:
+                    found[index] = translation
+        return found
+
+    def store(
+        self, model_id: str, revision: str, source_code: str | None, pairs: Sequence[tuple[str, str]]
+    ) -> None:
+        """Remember (source segment, translation) pairs; committed before this returns."""
+        if not pairs:
+            return
+        created = now_iso()
+        rows = [
+            (model_id, revision, source_code or "", segment_hash(source), translation, created)
+            for source, translation in pairs
+        ]
+        with self._db.write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO translation_memory"
+                " (model_id, revision, source_code, source_sha256, translation, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def prune(self, model_id: str, keep_revision: str) -> int:
+        """Delete `model_id`'s entries made by any other revision; returns how many went."""
+        with self._db.write() as conn:
+            cursor = conn.execute(
+                "DELETE FROM translation_memory WHERE model_id = ? AND revision != ?",
+                (model_id, keep_revision),
+            )
+        return cursor.rowcount
+
+    def count(self, model_id: str | None = None) -> int:
+        """How many translations are remembered, for one model or for all."""
+        if model_id is None:
+            row = self._db.connection.execute("SELECT COUNT(*) FROM translation_memory").fetchone()
+        else:
+            row = self._db.connection.execute(
+                "SELECT COUNT(*) FROM translation_memory WHERE model_id = ?", (model_id,)
+            ).fetchone()
+        return int(row[0])
+
+
+class StateStore:
+    """The state database `DIR/.digest/state.sqlite` of one output folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DigestError(
+                f"state database {self.path} cannot be opened ({exc}): check the output folder's permissions"
+            ) from None
+        connection.row_factory = sqlite3.Row
+        self._db = _Database(connection)
+        try:
+            self._prepare(connection)
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            raise DigestError(
+                f"state database {self.path} is unusable ({exc}): move it aside to start afresh "
+                f"(every file is then processed again)"
+            ) from None
+        self.memory = TranslationMemory(self._db)
+
+    @classmethod
+    def open(cls, out_dir: Path) -> StateStore:
+        """Open (creating if needed) the state database of output folder `out_dir`."""
+        folder = state_dir(out_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DigestError(
+                f"cannot create {folder} ({exc.strerror}): choose a writable output folder with --out"
+            ) from None
+        return cls(folder / STATE_FILENAME)
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            # WAL is what lets readers and the writer coexist; some network filesystems refuse it.
+            raise sqlite3.DatabaseError(f"journal_mode WAL refused (got {mode}); use a local disk")
+        # FULL: every commit is on disk before it returns, so finished work survives even a power cut.
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"written by a newer digest (schema {version} > {SCHEMA_VERSION})")
+        with self._db.write() as tx:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    tx.execute(statement)
+            tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        """Close the connection; the database stays consistent whether or not this runs."""
+        self._db.connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # Files
+
+    def get_file(self, path: str | Path) -> FileRecord | None:
+        """The record of `path` from the last run that processed it, if any."""
+        row = self._db.connection.execute("SELECT * FROM files WHERE path = ?", (_key(path),)).fetchone()
+        return _file_record(row) if row is not None else None
+
+    def put_file(self, record: FileRecord) -> None:
+        """Insert or replace the record of a processed file.
+
+        When the content (sha256) changed, the stored digested_at and digest_date are cleared so
+        the file counts as new; unchanged content keeps them. Values set on `record` always win.
+        """
+        values = {name: getattr(record, name) for name in _FILE_COLUMNS}
+        values["path"] = _key(record.path)
+        values["route"] = Route(record.route).value
+        values["confidence"] = float(record.confidence)
+        columns = ", ".join(_FILE_COLUMNS)
+        updates = ", ".join(
+            f"{name} = excluded.{name}"
+            for name in _FILE_COLUMNS
+            if name not in ("path", "digested_at", "digest_date")
+        )
+        with self._db.write() as conn:
+            conn.execute(
+                f"INSERT INTO files ({columns}) VALUES ({', '.join(':' + n for n in _FILE_COLUMNS)})"
+                f" ON CONFLICT (path) DO UPDATE SET {updates},"
+                " digested_at = COALESCE(excluded.digested_at,"
+                "   CASE WHEN files.sha256 = excluded.sha256 THEN files.digested_at END),"
+                " digest_date = COALESCE(excluded.digest_date,"
+                "   CASE WHEN files.sha256 = excluded.sha256 THEN files.digest_date END)",
+                values,
+            )
+
+    def mark_digested(self, paths: Sequence[str | Path], *, date: str, at: str) -> int:
+        """Record that a digest dated `date`, written at `at`, includes `paths`; returns rows marked."""
+        keys = [_key(p) for p in paths]
+        marked = 0
+        with self._db.write() as conn:
+            for start in range(0, len(keys), _MAX_PARAMS):
+                chunk = keys[start : start + _MAX_PARAMS]
+                cursor = conn.execute(
+                    "UPDATE files SET digested_at = ?, digest_date = ?"
+                    f" WHERE path IN ({', '.join('?' * len(chunk))})",
+                    (at, date, *chunk),
+                )
+                marked += cursor.rowcount
+        return marked
+
+    def is_new_or_changed(self, path: str | Path, sha256: str) -> bool:
+        """True when `path` was never processed, its content changed, or no digest has included it yet."""
+        row = self._db.connection.execute(
+            "SELECT sha256, digested_at FROM files WHERE path = ?", (_key(path),)
+        ).fetchone()
+        return row is None or row["sha256"] != sha256 or row["digested_at"] is None
+
+    def undigested(self) -> list[FileRecord]:
+        """Files processed but not yet in any written digest (e.g. the run was killed before writing it)."""
+        rows = self._db.connection.execute("SELECT * FROM files WHERE digested_at IS NULL ORDER BY path")
+        return [_file_record(row) for row in rows]
+
+    def files(self) -> list[FileRecord]:
+        """Every file record, ordered by path."""
+        rows = self._db.connection.execute("SELECT * FROM files ORDER BY path")
+        return [_file_record(row) for row in rows]
+
+    # Runs
+
+    def begin_run(self) -> int:
+        """Record a run's start and return its id; earlier runs whose process is gone become interrupted."""
+        with self._db.write() as conn:
+            running = conn.execute("SELECT id, pid FROM runs WHERE status = ?", (RunStatus.RUNNING.value,))
+            for run_id, pid in running.fetchall():
+                if pid != os.getpid() and not _pid_alive(pid):
+                    conn.execute(
+                        "UPDATE runs SET status = ? WHERE id = ?", (RunStatus.INTERRUPTED.value, run_id)
+                    )
+            cursor = conn.execute(
+                "INSERT INTO runs (pid, started_at, status) VALUES (?, ?, ?)",
+                (os.getpid(), now_iso(), RunStatus.RUNNING.value),
+            )
+        run_id = cursor.lastrowid
+        assert run_id is not None  # an INSERT into a rowid table always sets it
+        return run_id
+
+    def finish_run(
+        self, run_id: int, status: RunStatus | str, stats: Stats | Mapping[str, Any] | None = None
+    ) -> None:
+        """Record how run `run_id` ended, with its stats (kept as JSON)."""
+        final = RunStatus(status)
+        if final is RunStatus.RUNNING:
+            raise ValueError("a finished run needs a final status, not 'running'")
+        if stats is None:
+            stats_json = None
+        elif isinstance(stats, Stats):
+            stats_json = json.dumps(dataclasses.asdict(stats), sort_keys=True)
+        else:
+            stats_json = json.dumps(dict(stats), sort_keys=True)
+        with self._db.write() as conn:
+            cursor = conn.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, stats_json = ? WHERE id = ?",
+                (now_iso(), final.value, stats_json, run_id),
+            )
+        if cursor.rowcount != 1:
+            raise ValueError(f"no run with id {run_id}")
+
+    def last_success(self) -> str | None:
+        """When the last run that wrote its digest finished (ISO-8601), or None if none has."""
+        row = self._db.connection.execute(
+            "SELECT finished_at FROM runs WHERE status IN (?, ?) ORDER BY id DESC LIMIT 1", _COMPLETED
+        ).fetchone()
+        return row[0] if row is not None else None
+
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        rows = self._db.connection.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [_run_record(row) for row in rows]

@@ -1,0 +1,266 @@
+"""Nightly schedules: one tagged crontab line or a pair of systemd user units, installed idempotently."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest import schedule
+from digest.errors import ScheduleError
+
+UNRELATED = (
+    "# my own jobs\n"
+    "MAILTO=me@example.com\n"
+    "0 * * * * /usr/local/bin/backup --fast # nightly-backup\n"
+    "\n"
+    "*/5 * * * * /usr/bin/true\n"
+)
+
+
+@pytest.fixture
+def argv(tmp_path: Path) -> list[str]:
+    out, docs = str(tmp_path / "out"), str(tmp_path / "my docs")
+    return ["/opt/digest/bin/digest", "run", "--new-only", "--out", out, docs]
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Path:
+    return tmp_path / "logs" / "digest.log"
+
+
+@pytest.fixture
+def crontab(tmp_path: Path) -> Path:
+    return tmp_path / "crontab"
+
+
+def ours(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.endswith("# digest-nightly")]
+
+
+def test_install_writes_one_tagged_cron_line(argv: list[str], log_file: Path, crontab: Path) -> None:
+    message = schedule.install(argv=argv, at="02:30", log_file=log_file, crontab_file=crontab, systemd=False)
+    assert crontab.read_text() == (
+        f"30 2 * * * {shlex.join(argv)} >> {shlex.quote(str(log_file))} 2>&1 # digest-nightly\n"
+    )
+    assert "02:30" in message and str(log_file) in message
+    assert log_file.parent.is_dir()  # cron's shell would not create it
+
+
+def test_installing_again_replaces_the_entry(argv: list[str], log_file: Path, crontab: Path) -> None:
+    schedule.install(argv=argv, at="02:30", log_file=log_file, crontab_file=crontab, systemd=False)
+    schedule.install(argv=argv, at="4:15", log_file=log_file, crontab_file=crontab, systemd=False)
+    entries = ours(crontab.read_text())
+    assert len(entries) == 1 and entries[0].startswith("15 4 * * * ")
+
+
+def test_other_lines_are_kept_untouched(argv: list[str], log_file: Path, crontab: Path) -> None:
+    crontab.write_text(UNRELATED)
+    schedule.install(argv=argv, at="02:30", log_file=log_file, crontab_file=crontab, systemd=False)
+    text = crontab.read_text()
+    assert text.startswith(UNRELATED) and len(ours(text)) == 1
+    assert schedule.remove(crontab_file=crontab) is True
+    assert crontab.read_text() == UNRELATED
+
+
+def test_show_and_remove(argv: list[str], log_file: Path, crontab: Path) -> None:
+    assert schedule.show(crontab_file=crontab, systemd=False) is None
+    schedule.install(argv=argv, at="23:59", log_file=log_file, crontab_file=crontab, systemd=False)
+    shown = schedule.show(crontab_file=crontab, systemd=False)
+    assert shown is not None and shown.startswith("59 23 * * * /opt/digest/bin/digest run --new-only")
+    assert schedule.remove(crontab_file=crontab, systemd=False) is True
+    assert schedule.show(crontab_file=crontab, systemd=False) is None
+    assert schedule.remove(crontab_file=crontab, systemd=False) is False
+
+
+@pytest.mark.parametrize("at", ["25:00", "12:60", "24:00", "noon", "7", "", "-1:30", "7:5", "07:30:00"])
+def test_invalid_times_are_refused(at: str, argv: list[str], log_file: Path, crontab: Path) -> None:
+    with pytest.raises(ScheduleError, match="HH:MM"):
+        schedule.install(argv=argv, at=at, log_file=log_file, crontab_file=crontab, systemd=False)
+    assert not crontab.exists()
+
+
+@pytest.mark.parametrize(("at", "fields"), [("00:00", "0 0"), ("7:05", "5 7"), ("23:59", "59 23")])
+def test_valid_times(at: str, fields: str, argv: list[str], log_file: Path, crontab: Path) -> None:
+    schedule.install(argv=argv, at=at, log_file=log_file, crontab_file=crontab, systemd=False)
+    assert crontab.read_text().startswith(f"{fields} * * * ")
+
+
+def test_a_relative_command_is_refused(log_file: Path, crontab: Path) -> None:
+    with pytest.raises(ScheduleError, match="absolute path"):
+        schedule.install(
+            argv=["digest", "run"], at="02:30", log_file=log_file, crontab_file=crontab, systemd=False
+        )
+
+
+def test_the_cron_command_gives_the_program_its_arguments_verbatim(tmp_path: Path, crontab: Path) -> None:
+    # Awkward arguments (spaces, quotes, cron's % and the shell's $), run the way cron runs a line:
+    # unescape \\%, then hand the command to /bin/sh.
+    awkward = ["my docs", "it's", 'say "hi"', "100%", "$HOME", "a;b", ""]
+    argv = [sys.executable, "-c", "import json, sys; print(json.dumps(sys.argv[1:]))", *awkward]
+    log_file = tmp_path / "log dir" / "run%1.log"
+    schedule.install(argv=argv, at="02:30", log_file=log_file, crontab_file=crontab, systemd=False)
+    command = crontab.read_text().splitlines()[0].split(" ", 5)[5]
+    subprocess.run(["/bin/sh", "-c", command.replace("\\%", "%")], check=True, timeout=60)
+    assert json.loads(log_file.read_text()) == awkward
+
+
+# crontab(1) itself, faked on PATH
+
+
+@pytest.fixture
+def fake_crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `crontab` on PATH that keeps the table in a file; returns that file."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    store = tmp_path / "user-crontab"
+    script = bin_dir / "crontab"
+    script.write_text(
+        "#!/bin/sh\n"
+        f"store={shlex.quote(str(store))}\n"
+        'case "$1" in\n'
+        '  -l) if [ -e "$store" ]; then cat "$store"; else echo "no crontab for tester" >&2; exit 1; fi ;;\n'
+        '  -) if [ -n "$CRONTAB_REFUSE" ]; then echo "crontab: $CRONTAB_REFUSE" >&2; exit 1; fi\n'
+        '     cat > "$store" ;;\n'
+        '  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;\n'
+        "esac\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.delenv("CRONTAB_REFUSE", raising=False)
+    return store
+
+
+def test_the_real_crontab_command_is_used_without_a_file(
+    argv: list[str], log_file: Path, fake_crontab: Path
+) -> None:
+    assert schedule.show() is None  # "no crontab for tester" means empty
+    schedule.install(argv=argv, at="02:30", log_file=log_file, crontab_file=None, systemd=False)
+    fake_crontab.write_text(UNRELATED + fake_crontab.read_text())
+    schedule.install(argv=argv, at="03:45", log_file=log_file, crontab_file=None, systemd=False)
+    text = fake_crontab.read_text()
+    assert text.startswith(UNRELATED)
+    assert [line.split(" ", 2)[:2] for line in ours(text)] == [["45", "3"]]
+    assert schedule.show() == ours(text)[0]
+    assert schedule.remove() is True
+    assert fake_crontab.read_text() == UNRELATED
+
+
+def test_a_failing_crontab_listing_is_reported(argv: list[str], log_file: Path, fake_crontab: Path) -> None:
+    fake_crontab.mkdir()  # `cat` of a folder fails with a message
+    expected = "^crontab -l failed: .*Is a directory: fix cron or use --systemd$"
+    with pytest.raises(ScheduleError, match=expected):
+        schedule.install(argv=argv, at="02:30", log_file=log_file, crontab_file=None, systemd=False)
+
+
+def test_a_refused_crontab_is_reported(
+    argv: list[str], log_file: Path, fake_crontab: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRONTAB_REFUSE", "you are not allowed to use this program")
+    expected = "^crontab - failed: crontab: you are not allowed to use this program: fix cron"
+    with pytest.raises(ScheduleError, match=expected):
+        schedule.install(argv=argv, at="02:30", log_file=log_file, crontab_file=None, systemd=False)
+    assert not fake_crontab.exists()
+
+
+def test_a_missing_crontab_command_says_what_to_do(
+    argv: list[str], log_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with pytest.raises(ScheduleError, match="^crontab not found: install cron or use --systemd$"):
+        schedule.install(argv=argv, at="02:30", log_file=log_file, crontab_file=None, systemd=False)
+
+
+# systemd user units
+
+
+def test_systemd_units_in_a_custom_folder(argv: list[str], log_file: Path, tmp_path: Path) -> None:
+    units = tmp_path / "units"
+    argv = [*argv, "--summary-note", "50% off"]
+    message = schedule.install(
+        argv=argv, at="02:30", log_file=log_file, crontab_file=None, systemd=True, unit_dir=units
+    )
+    service = (units / "digest-nightly.service").read_text()
+    timer = (units / "digest-nightly.timer").read_text()
+    assert "Type=oneshot\n" in service
+    exec_start = (
+        f'ExecStart=/opt/digest/bin/digest run --new-only --out {tmp_path}/out "{tmp_path}/my docs"'
+        ' --summary-note "50%% off"\n'
+    )
+    assert exec_start in service
+    assert f"StandardOutput=append:{log_file}\n" in service
+    assert "OnCalendar=*-*-* 02:30:00\n" in timer
+    assert "Persistent=true\n" in timer
+    assert "WantedBy=timers.target\n" in timer
+    assert "systemctl --user enable --now" in message and str(units / "digest-nightly.timer") in message
+
+    shown = schedule.show(systemd=True, unit_dir=units)
+    assert shown is not None and "OnCalendar=*-*-* 02:30:00" in shown and "ExecStart=" in shown
+    assert schedule.remove(systemd=True, unit_dir=units) is True
+    assert list(units.iterdir()) == []
+    assert schedule.show(systemd=True, unit_dir=units) is None
+    assert schedule.remove(systemd=True, unit_dir=units) is False
+
+
+@pytest.fixture
+def fake_systemctl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `systemctl` on PATH that logs its arguments (and fails when FAIL_SYSTEMCTL is set)."""
+    bin_dir = tmp_path / "sbin"
+    bin_dir.mkdir()
+    calls = tmp_path / "systemctl-calls"
+    script = bin_dir / "systemctl"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {shlex.quote(str(calls))}\n'
+        'if [ -n "$FAIL_SYSTEMCTL" ]; then echo "Failed to connect to bus: No medium found" >&2; exit 1; fi\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("FAIL_SYSTEMCTL", raising=False)
+    return calls
+
+
+def test_systemd_in_the_default_folder_enables_the_timer(
+    argv: list[str], log_file: Path, tmp_path: Path, fake_systemctl: Path
+) -> None:
+    schedule.install(argv=argv, at="05:00", log_file=log_file, crontab_file=None, systemd=True)
+    units = tmp_path / "config" / "systemd" / "user"
+    assert "OnCalendar=*-*-* 05:00:00" in (units / "digest-nightly.timer").read_text()
+    assert fake_systemctl.read_text().splitlines() == [
+        "--user daemon-reload",
+        "--user enable --now digest-nightly.timer",
+    ]
+    assert schedule.remove(systemd=True) is True
+    assert not (units / "digest-nightly.timer").exists() and not (units / "digest-nightly.service").exists()
+    assert fake_systemctl.read_text().splitlines()[2:] == [
+        "--user disable --now digest-nightly.timer",
+        "--user daemon-reload",
+    ]
+
+
+def test_a_systemctl_failure_is_reported(
+    argv: list[str], log_file: Path, fake_systemctl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAIL_SYSTEMCTL", "1")
+    expected = "^systemctl --user daemon-reload failed: Failed to connect to bus"
+    with pytest.raises(ScheduleError, match=expected):
+        schedule.install(argv=argv, at="05:00", log_file=log_file, crontab_file=None, systemd=True)
+
+
+def test_a_missing_systemctl_writes_nothing(
+    argv: list[str], log_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    with pytest.raises(ScheduleError, match="systemctl not found"):
+        schedule.install(argv=argv, at="05:00", log_file=log_file, crontab_file=None, systemd=True)
+    assert not (tmp_path / "config").exists()
