@@ -1,0 +1,274 @@
+"""Finding input files, reading them as text, and separating scraped-news boilerplate from the body."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import re
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import UnreadableDocument
+from digest.records import Document, Failure, Skipped
+from translate.segment import split_sentences
+
+SUPPORTED_SUFFIXES = (".txt", ".md")
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+TITLE_LENGTH = 100
+# A text file may hold a tab or a form feed; a file where more than this share of the
+# characters are other control characters is data, not text.
+_CONTROL_SHARE = 0.1
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Byte order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True)
+class InputSet:
+    """The files to read, in a stable order, and what was passed over or could not be read."""
+
+    files: tuple[Path, ...]
+    skipped: tuple[Skipped, ...] = ()
+    failures: tuple[Failure, ...] = ()
+
+
+def walk_inputs(paths: Sequence[Path]) -> InputSet:
+    """Expand files and folders (recursively, sorted, hidden entries skipped) into the files to read."""
+    walker = _Walker()
+    for path in paths:
+        walker.visit(Path(path))
+    return InputSet(tuple(walker.files), tuple(walker.skipped), tuple(walker.failures))
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.files: list[Path] = []
+        self.skipped: list[Skipped] = []
+        self.failures: list[Failure] = []
+        self.seen_files: set[str] = set()
+        self.seen_folders: set[str] = set()
+
+    def visit(self, path: Path) -> None:
+        try:
+            info = path.stat()  # follows symbolic links
+        except FileNotFoundError:
+            if path.is_symlink():
+                self.failures.append(Failure(str(path), "broken symbolic link: its target does not exist"))
+            else:
+                self.failures.append(Failure(str(path), "no such file or folder: check the path"))
+            return
+        except OSError as exc:  # a link loop (ELOOP), or a folder on the way that cannot be searched
+            self.failures.append(Failure(str(path), f"cannot be opened ({_reason(exc)}): check the path"))
+            return
+        if stat.S_ISDIR(info.st_mode):
+            self._folder(path)
+        elif stat.S_ISREG(info.st_mode):
+            self._file(path)
+        else:  # a pipe, socket or device
+            self.skipped.append(Skipped(str(path), "not a regular file: only .txt and .md files are read"))
+
+    def _file(self, path: Path) -> None:
+        suffix = path.suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            kind = f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)"
+            self.skipped.append(Skipped(str(path), f"{kind}: only .txt and .md are read"))
+            return
+        real = os.path.realpath(path)
+        if real in self.seen_files:
+            return  # the same file reached twice, by two arguments or through a link
+        self.seen_files.add(real)
+        self.files.append(path)
+
+    def _folder(self, path: Path) -> None:
+        real = os.path.realpath(path)
+        if real in self.seen_folders:
+            return  # a link back into a folder already walked: following it would never end
+        self.seen_folders.add(real)
+        try:
+            with os.scandir(path) as entries:
+                names = sorted(entry.name for entry in entries)
+        except PermissionError:
+            self.failures.append(
+                Failure(str(path), "folder cannot be read (permission denied): make it readable (chmod +rx)")
+            )
+            return
+        except OSError as exc:
+            self.failures.append(Failure(str(path), f"folder cannot be read ({_reason(exc)})"))
+            return
+        for name in names:
+            if name.startswith("."):
+                continue  # hidden files and folders, the output's own .digest state among them
+            self.visit(path / name)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else type(exc).__name__
+
+
+def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read `path` as text and split off its boilerplate, or raise UnreadableDocument saying why.
+
+    The message names the problem and its fix, not the path: callers pair it with the path.
+    """
+    path = Path(path)
+    raw = _read_bytes(path, max_bytes)
+    text = decode_text(raw)
+    if not text.strip():
+        raise UnreadableDocument("file is empty: nothing to translate")
+    body, source_url = clean_text(text)
+    if not body:
+        raise UnreadableDocument(
+            "file holds only boilerplate (advertisement markers, comment counters, a source line): "
+            "nothing to translate"
+        )
+    return Document(
+        path=path,
+        text=text,
+        body=body,
+        title=make_title(body),
+        source_url=source_url,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(path)
+            if info.st_size > max_bytes:
+                raise UnreadableDocument(_too_large(info.st_size, max_bytes))
+            raw = f.read(max_bytes + 1)  # a file still growing is caught here
+    except FileNotFoundError:
+        raise UnreadableDocument("file does not exist: check the path") from None
+    except PermissionError:
+        raise UnreadableDocument("permission denied: make the file readable (chmod +r)") from None
+    except IsADirectoryError:
+        raise UnreadableDocument("is a folder, not a file: pass the folder to read the files in it") from None
+    except OSError as exc:
+        raise UnreadableDocument(
+            f"file cannot be read ({_reason(exc)}): check the disk and the path"
+        ) from None
+    if len(raw) > max_bytes:
+        raise UnreadableDocument(_too_large(len(raw), max_bytes))
+    return raw
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (
+        f"file is {_size(size)}, over the {_size(limit)} limit: raise it with --max-file-bytes "
+        "or DIGEST_MAX_FILE_BYTES"
+    )
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MiB"
+    if count >= 1024:
+        return f"{count / 1024:.1f} KiB"
+    return f"{count} bytes"
+
+
+def decode_text(raw: bytes) -> str:
+    """Decode UTF-8 (with or without a byte order mark) or UTF-16/32 with one; newlines become \\n."""
+    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    if encoding is None and b"\x00" in raw:
+        raise UnreadableDocument("binary file (it contains NUL bytes): only plain text is read")
+    try:
+        text = raw.decode(encoding or "utf-8")
+    except UnicodeDecodeError as exc:
+        name = (encoding or "utf-8").removesuffix("-sig").upper()
+        raise UnreadableDocument(
+            f"not {name} text (byte 0x{raw[exc.start]:02X} at offset {exc.start} is invalid): "
+            "save it as UTF-8"
+        ) from None
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if text and len(_CONTROL.findall(text)) > _CONTROL_SHARE * len(text):
+        raise UnreadableDocument("binary file (mostly control characters): only plain text is read")
+    return text
+
+
+# --- boilerplate ----------------------------------------------------------------------------
+
+# Bracketed advertisement slots left by scrapers: "[विज्ञापन_2]", "[Advertisement 1]", "[اشتہار]".
+_AD_WORDS = (
+    "advertisement|advertising|advert|ads?|sponsored|werbung|anzeige|publicité|publicidad|anuncio"
+    "|pubblicità|publicidade|reklama|reklam|реклама|quảng cáo|iklan|विज्ञापन|जाहिरात|বিজ্ঞাপন"
+    "|விளம்பரம்|ప్రకటన|ਇਸ਼ਤਿਹਾਰ|اشتہار|اشتهار|إعلان|اعلان|تبلیغات|تبليغات|آگهی|آگہی|广告|廣告|広告|광고|โฆษณา"
+)
+_AD_MARKER = re.compile(rf"\[\s*(?:{_AD_WORDS})(?:[\s_\-#]*\d+)?\s*\]", re.IGNORECASE)
+# A line that only counts comments: "टिप्पणी (0)", "تبصرہ (0)", "Comments (12)", "تعليقات (3)".
+_COMMENT_WORDS = (
+    "comments?|kommentare?|commentaires?|comentarios?|commenti|comentários|komentar|yorumlar?"
+    "|комментари[иейя]?|bình luận|टिप्पणी|टिप्पणियां|टिप्पणियाँ|प्रतिक्रिया|प्रतिक्रियाएं|प्रतिक्रियाएँ"
+    "|मंतव्य|মন্তব্য|கருத்துகள்|கருத்து|تبصرہ|تبصرے|تعليق|تعليقات|تعلیقات|نظرات|نظر"
+    "|评论|評論|コメント|댓글"
+)
+_COMMENT_COUNTER = re.compile(rf"^\s*(?:{_COMMENT_WORDS})\s*[(\[（]\s*\d+\s*[)\]）]\s*$", re.IGNORECASE)
+# The closing "Source: URL" line, in the languages the scraped feeds come in. The label alone
+# (the Urdu sample's "ماخذ") also marks the end of the article.
+_SOURCE_WORDS = (
+    "source|sources|quelle|source originale|fuente|fonte|bron|kaynak|источник|джерело|nguồn"
+    "|स्रोत|स्त्रोत|स्रोतः|ماخذ|منبع|مأخذ|المصدر|مصدر|উৎস|সূত্র|மூலம்|来源|來源|出典|출처|ที่มา"
+)
+_URL = r"(?:[A-Za-z][A-Za-z0-9+.-]*://\S+|www\.\S+)"
+_SOURCE_LINE = re.compile(rf"^\s*(?:{_SOURCE_WORDS})\s*[:：]?\s*(?P<url>{_URL})?\s*$", re.IGNORECASE)
+_BARE_URL_LINE = re.compile(rf"^\s*(?P<url>{_URL})\s*$")
+_SOURCE_WINDOW = 3  # the source line is looked for among the last few lines with text
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def clean_text(text: str) -> tuple[str, str | None]:
+    """Remove advertisement markers, comment counters and the closing source line; return (body, url)."""
+    # None marks a line that held only boilerplate: it goes, rather than leaving a blank line.
+    lines: list[str | None] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if _AD_MARKER.search(line):
+            line = re.sub(r"[ \t]{2,}", " ", _AD_MARKER.sub(" ", line)).strip()
+            if not line:
+                lines.append(None)
+                continue
+        lines.append(None if _COMMENT_COUNTER.match(line) else line.rstrip())
+    source_url: str | None = None
+    content = [i for i, line in enumerate(lines) if line and line.strip()]
+    for i in reversed(content[-_SOURCE_WINDOW:]):
+        match = _SOURCE_LINE.match(lines[i] or "") or _BARE_URL_LINE.match(lines[i] or "")
+        if match:
+            source_url = match.group("url")
+            lines[i] = None
+            break
+    body = "\n".join(line for line in lines if line is not None)
+    body = re.sub(r"\n[ \t]*(?:\n[ \t]*)+\n", "\n\n", body)  # blank lines that now run together
+    return body.strip(), source_url
+
+
+def make_title(body: str) -> str:
+    """A markdown "# Heading" if the body has one, else its first sentence, at most 100 characters."""
+    heading = _HEADING.search(body)
+    if heading:
+        return shorten(heading.group(1).strip())
+    first_line = next((line for line in body.split("\n") if line.strip()), "")
+    sentences = split_sentences(first_line)
+    return shorten(sentences[0] if sentences else first_line.strip())
+
+
+def shorten(text: str, limit: int = TITLE_LENGTH) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—،") + "…"

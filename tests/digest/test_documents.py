@@ -1,0 +1,405 @@
+"""Reading input files and separating scraped-news boilerplate from the article."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from digest.documents import (
+    SUPPORTED_SUFFIXES,
+    clean_text,
+    make_title,
+    read_document,
+    shorten,
+    walk_inputs,
+)
+from digest.errors import UnreadableDocument
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+HINDI = SAMPLES / "hi-quang-nam-party-members-2024.txt"
+URDU = SAMPLES / "ur-hai-duong-organising-committee-q1-2024.txt"
+
+
+def _permissions_enforced() -> bool:
+    """False where this process reads files whatever their mode (root, or a file system without modes)."""
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "probe"
+        probe.write_text("x")
+        probe.chmod(0)
+        try:
+            probe.read_text()
+        except PermissionError:
+            return True
+        finally:
+            probe.chmod(0o600)
+        return False
+
+
+IGNORES_PERMISSIONS = not _permissions_enforced()
+
+
+def write(path: Path, data: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+# --- the real samples -------------------------------------------------------------------------
+
+
+def test_hindi_sample() -> None:
+    document = read_document(HINDI)
+    assert document.source_url == (
+        "https://baoquangnam.vn/nam-2024-dang-bo-tinh-quang-nam-ket-nap-2-203-dang-vien-moi-3146881.html"
+    )
+    for boilerplate in ("[विज्ञापन_2]", "स्रोत", "टिप्पणी (0)", "https://"):
+        assert boilerplate in document.text
+        assert boilerplate not in document.body
+    assert document.body.startswith("2024 में, प्रांत का पार्टी निर्माण")
+    assert document.body.endswith("योजनाओं के विकास और नियोजन पर ध्यान केंद्रित करना...")
+    assert "\n\n" not in document.body
+    assert len(document.body.splitlines()) == 10
+    assert document.sha256 == hashlib.sha256(HINDI.read_bytes()).hexdigest()
+
+
+def test_urdu_sample_has_a_source_label_without_a_link() -> None:
+    document = read_document(URDU)
+    assert document.source_url is None
+    assert "ماخذ" in document.text and "ماخذ" not in document.body
+    assert "تبصرہ (0)" in document.text and "تبصرہ" not in document.body
+    assert document.body.endswith("پر توجہ دیں۔")
+    assert len(document.body.splitlines()) == 8
+
+
+def test_titles_are_the_first_sentence_shortened_at_a_word() -> None:
+    for path in (HINDI, URDU):
+        title = read_document(path).title
+        assert len(title) <= 100 and title.endswith("…")
+        assert read_document(path).body.startswith(title[:-1])
+        assert read_document(path).body[len(title) - 1] == " "  # cut between words
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        (
+            "en-riverside-bike-lanes-2024.txt",
+            "https://www.example.com/news/2024/11/riverside-council-approves-protected-bike-lanes",
+        ),
+        (
+            "fa-isfahan-central-library-2024.txt",
+            "https://www.example.com/fa/news/2024/10/isfahan-central-library-reopens",
+        ),
+    ],
+)
+def test_english_and_persian_samples(name: str, url: str) -> None:
+    document = read_document(SAMPLES / name)
+    assert document.source_url == url
+    assert "Source:" not in document.body and "منبع" not in document.body
+    assert 5 <= len(document.body.splitlines()) <= 9
+    assert document.title == document.body.splitlines()[0]
+
+
+# --- boilerplate ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "marker",
+    ["[विज्ञापन_2]", "[Advertisement 1]", "[advertisement]", "[اشتہار]", "[إعلان_3]", "[تبلیغات]", "[Ad]"],
+)
+def test_advertisement_markers_are_removed(marker: str) -> None:
+    body, url = clean_text(f"First paragraph.\n{marker}\nSecond paragraph {marker} continues.")
+    assert body == "First paragraph.\nSecond paragraph continues."
+    assert url is None
+
+
+def test_bracketed_text_that_is_not_an_advertisement_stays() -> None:
+    text = "He said [the adviser] would come. [Advertisements of the era] were loud."
+    assert clean_text(text) == (text, None)
+
+
+@pytest.mark.parametrize(
+    "counter", ["टिप्पणी (0)", "تبصرہ (0)", "Comments (12)", "تعليقات (3)", "comment (1)", "Bình luận (0)"]
+)
+def test_comment_counters_are_removed(counter: str) -> None:
+    assert clean_text(f"The article.\n{counter}") == ("The article.", None)
+
+
+def test_a_sentence_mentioning_comments_stays() -> None:
+    text = "Comments (12) were received by the ministry before the deadline."
+    assert clean_text(text) == (text, None)
+
+
+@pytest.mark.parametrize(
+    ("line", "url"),
+    [
+        ("Source: https://example.org/a/b.html", "https://example.org/a/b.html"),
+        ("स्रोत: https://baoquangnam.vn/x-1.html", "https://baoquangnam.vn/x-1.html"),
+        ("منبع: https://example.ir/news/1", "https://example.ir/news/1"),
+        ("المصدر: https://example.com/ar/2", "https://example.com/ar/2"),
+        ("ماخذ: https://example.pk/ur/3", "https://example.pk/ur/3"),
+        ("ماخذ", None),
+        ("Source", None),
+        ("https://example.org/bare-link", "https://example.org/bare-link"),
+        ("Source: gemini://example.org/feed", "gemini://example.org/feed"),
+    ],
+)
+def test_the_closing_source_line(line: str, url: str | None) -> None:
+    body, found = clean_text(f"Paragraph one.\nParagraph two.\n{line}\n[Advertisement]\nComments (0)\n")
+    assert body == "Paragraph one.\nParagraph two."
+    assert found == url
+
+
+def test_a_source_line_with_a_name_is_content() -> None:
+    text = "The article.\nSource: Reuters"
+    assert clean_text(text) == (text, None)
+
+
+def test_a_link_early_in_the_article_is_content() -> None:
+    text = "Intro.\nhttps://example.org/early\nOne.\nTwo.\nThree.\nFour."
+    assert clean_text(text) == (text, None)
+
+
+def test_blank_lines_left_behind_collapse() -> None:
+    text = "One.\n\n[Advertisement]\n\nTwo.\n\n\n\nThree.\n\nComments (2)\n\nSource: https://e.org/x\n\n"
+    assert clean_text(text) == ("One.\n\nTwo.\n\nThree.", "https://e.org/x")
+
+
+# --- titles -----------------------------------------------------------------------------------
+
+
+def test_markdown_heading_is_the_title() -> None:
+    assert make_title("Intro text first.\n\n# The Real Title #\n\nBody.") == "The Real Title"
+
+
+def test_title_is_the_first_sentence() -> None:
+    assert make_title("\n  First sentence here. Second one.\nNext line.") == "First sentence here."
+
+
+def test_shorten() -> None:
+    assert shorten("short", 100) == "short"
+    long = "word " * 40
+    cut = shorten(long, 100)
+    assert len(cut) <= 100 and cut.endswith("word…")
+    assert shorten("x" * 150, 100) == "x" * 99 + "…"
+
+
+# --- reading files ----------------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableDocument, match="file does not exist: check the path"):
+        read_document(tmp_path / "nope.txt")
+
+
+def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableDocument, match="is a folder, not a file"):
+        read_document(tmp_path)
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\t\r\n  "])
+def test_empty_file(tmp_path: Path, content: bytes) -> None:
+    with pytest.raises(UnreadableDocument, match="file is empty: nothing to translate"):
+        read_document(write(tmp_path / "empty.txt", content))
+
+
+def test_only_boilerplate(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableDocument, match="only boilerplate"):
+        read_document(write(tmp_path / "ads.txt", "[Advertisement 1]\nComments (0)\n"))
+
+
+def test_binary_file_with_nul_bytes(tmp_path: Path) -> None:
+    path = write(tmp_path / "image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(UnreadableDocument, match=r"binary file \(it contains NUL bytes\)"):
+        read_document(path)
+
+
+def test_binary_file_of_control_characters(tmp_path: Path) -> None:
+    path = write(tmp_path / "data.txt", bytes(range(1, 32)) * 10 + b"abc")
+    with pytest.raises(UnreadableDocument, match="mostly control characters"):
+        read_document(path)
+
+
+def test_latin_1_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "old.txt", "Le café est fermé.".encode("latin-1"))
+    with pytest.raises(
+        UnreadableDocument, match=r"not UTF-8 text \(byte 0xE9 at offset 6 is invalid\): save it as UTF-8"
+    ):
+        read_document(path)
+
+
+def test_too_large(tmp_path: Path) -> None:
+    path = write(tmp_path / "big.txt", "word " * 300)
+    with pytest.raises(UnreadableDocument) as error:
+        read_document(path, max_bytes=1024)
+    message = str(error.value)
+    assert "1.5 KiB, over the 1.0 KiB limit" in message
+    assert "--max-file-bytes" in message and "DIGEST_MAX_FILE_BYTES" in message
+    assert read_document(path, max_bytes=2048).body.startswith("word word")
+
+
+@pytest.mark.skipif(IGNORES_PERMISSIONS, reason="this process reads files whatever their permissions (root)")
+def test_permission_denied(tmp_path: Path) -> None:
+    path = write(tmp_path / "secret.txt", "text")
+    path.chmod(0)
+    try:
+        with pytest.raises(UnreadableDocument, match="permission denied"):
+            read_document(path)
+    finally:
+        path.chmod(0o644)
+
+
+def test_permission_denied_as_reported_by_the_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path / "secret.txt", "text")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("builtins.open", refuse)
+    with pytest.raises(UnreadableDocument, match=r"permission denied: make the file readable \(chmod \+r\)"):
+        read_document(path)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        codecs.BOM_UTF8 + "नमस्ते दुनिया।\r\nदूसरी पंक्ति।".encode(),
+        codecs.BOM_UTF16_LE + "नमस्ते दुनिया।\r\nदूसरी पंक्ति।".encode("utf-16-le"),
+        codecs.BOM_UTF16_BE + "नमस्ते दुनिया।\rदूसरी पंक्ति।".encode("utf-16-be"),
+    ],
+)
+def test_utf8_and_utf16_with_byte_order_marks(tmp_path: Path, data: bytes) -> None:
+    document = read_document(write(tmp_path / "doc.txt", data))
+    assert document.text == "नमस्ते दुनिया।\nदूसरी पंक्ति।"
+    assert document.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_utf16_with_a_broken_tail(tmp_path: Path) -> None:
+    data = codecs.BOM_UTF16_LE + "text".encode("utf-16-le") + b"\x00\xd8"
+    with pytest.raises(UnreadableDocument, match="not UTF-16 text"):
+        read_document(write(tmp_path / "doc.txt", data))
+
+
+# --- walking the inputs -----------------------------------------------------------------------
+
+
+def test_folders_are_walked_recursively_in_sorted_order(tmp_path: Path) -> None:
+    for name in ("b.txt", "a.md", "sub/c.txt", "sub/deeper/d.TXT", "z/e.txt"):
+        write(tmp_path / "in" / name, "text")
+    found = walk_inputs([tmp_path / "in"])
+    assert [p.relative_to(tmp_path / "in").as_posix() for p in found.files] == [
+        "a.md",
+        "b.txt",
+        "sub/c.txt",
+        "sub/deeper/d.TXT",
+        "z/e.txt",
+    ]
+    assert found.skipped == () and found.failures == ()
+
+
+def test_hidden_files_and_folders_are_skipped_silently(tmp_path: Path) -> None:
+    write(tmp_path / "in" / ".digest" / "state.txt", "x")
+    write(tmp_path / "in" / ".hidden.txt", "x")
+    write(tmp_path / "in" / "seen.txt", "x")
+    found = walk_inputs([tmp_path / "in"])
+    assert [p.name for p in found.files] == ["seen.txt"]
+    assert found.skipped == () and found.failures == ()
+
+
+def test_unsupported_types_are_listed_as_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "in" / "report.pdf", b"%PDF")
+    write(tmp_path / "in" / "README", "x")
+    write(tmp_path / "in" / "ok.txt", "x")
+    found = walk_inputs([tmp_path / "in"])
+    assert [p.name for p in found.files] == ["ok.txt"]
+    reasons = {Path(s.path).name: s.reason for s in found.skipped}
+    assert reasons == {
+        "README": "unsupported file type (no extension): only .txt and .md are read",
+        "report.pdf": "unsupported file type .pdf: only .txt and .md are read",
+    }
+    assert SUPPORTED_SUFFIXES == (".txt", ".md")
+
+
+def test_a_missing_path_is_a_failure(tmp_path: Path) -> None:
+    found = walk_inputs([tmp_path / "gone", tmp_path])
+    assert found.files == ()
+    assert [(f.path, f.error) for f in found.failures] == [
+        (str(tmp_path / "gone"), "no such file or folder: check the path")
+    ]
+
+
+def test_a_file_given_twice_or_through_a_link_appears_once(tmp_path: Path) -> None:
+    article = write(tmp_path / "in" / "article.txt", "text")
+    (tmp_path / "in" / "alias.txt").symlink_to(article)
+    found = walk_inputs([article, tmp_path / "in", article])
+    assert found.files == (article,)
+
+
+def test_a_link_to_a_file_outside_is_followed(tmp_path: Path) -> None:
+    outside = write(tmp_path / "elsewhere" / "note.md", "text")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "link.md").symlink_to(outside)
+    assert walk_inputs([tmp_path / "in"]).files == (tmp_path / "in" / "link.md",)
+
+
+def test_symlink_loops_end(tmp_path: Path) -> None:
+    write(tmp_path / "in" / "sub" / "doc.txt", "text")
+    (tmp_path / "in" / "sub" / "up").symlink_to(tmp_path / "in", target_is_directory=True)
+    (tmp_path / "in" / "self").symlink_to(tmp_path / "in" / "self")
+    found = walk_inputs([tmp_path / "in"])
+    assert found.files == (tmp_path / "in" / "sub" / "doc.txt",)
+    assert [Path(f.path).name for f in found.failures] == ["self"]
+    assert "symbolic links" in found.failures[0].error
+
+
+def test_a_broken_link_is_a_failure(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "dead.txt").symlink_to(tmp_path / "missing.txt")
+    found = walk_inputs([tmp_path / "in"])
+    assert [(Path(f.path).name, f.error) for f in found.failures] == [
+        ("dead.txt", "broken symbolic link: its target does not exist")
+    ]
+
+
+@pytest.mark.skipif(
+    IGNORES_PERMISSIONS, reason="this process reads folders whatever their permissions (root)"
+)
+def test_an_unreadable_folder_is_a_failure(tmp_path: Path) -> None:
+    locked = tmp_path / "in" / "locked"
+    write(locked / "doc.txt", "text")
+    write(tmp_path / "in" / "open.txt", "text")
+    locked.chmod(0)
+    try:
+        found = walk_inputs([tmp_path / "in"])
+    finally:
+        locked.chmod(0o755)
+    assert [p.name for p in found.files] == ["open.txt"]
+    assert [Path(f.path).name for f in found.failures] == ["locked"]
+    assert "permission denied" in found.failures[0].error
+
+
+def test_an_unreadable_folder_as_reported_by_the_system(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "in" / "doc.txt", "text")
+    real_scandir = os.scandir
+
+    def scandir(path: Path) -> object:
+        if Path(path).name == "in":
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = walk_inputs([tmp_path / "in"])
+    assert found.files == ()
+    assert (
+        found.failures[0].error == "folder cannot be read (permission denied): make it readable (chmod +rx)"
+    )
