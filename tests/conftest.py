@@ -21,6 +21,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["TRANSFORMERS_VERBOSITY"] = "error"
     os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    # Tiny models spend their time in per-op overhead, which extra threads only add to;
+    # read by torch at import, here and in every CLI subprocess the tests start.
+    os.environ["OMP_NUM_THREADS"] = "1"
 
 
 @pytest.fixture(autouse=True)

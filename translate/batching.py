@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def token_batches(lengths: Sequence[int], *, max_tokens: int, max_size: int | None = None) -> list[list[int]]:
@@ -35,15 +36,15 @@ def token_batches(lengths: Sequence[int], *, max_tokens: int, max_size: int | No
 def run_batched(
     items: Sequence[T],
     lengths: Sequence[int],
-    fn: Callable[[list[T]], list[str]],
+    fn: Callable[[list[T]], list[R]],
     *,
     max_tokens: int,
     max_size: int | None = None,
-) -> list[str]:
+) -> list[R]:
     """Apply `fn` to token-budget batches of `items` and return its outputs in the original order."""
     if len(items) != len(lengths):
         raise ValueError("items and lengths differ in length")
-    out: list[str | None] = [None] * len(items)
+    out: list[R | None] = [None] * len(items)
     for batch in token_batches(lengths, max_tokens=max_tokens, max_size=max_size):
         results = fn([items[i] for i in batch])
         if len(results) != len(batch):

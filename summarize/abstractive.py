@@ -1,0 +1,95 @@
+"""Abstractive summaries with a transformers seq2seq model (distilBART by default), any input length."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from digest.hub import ModelLocation
+from summarize.extractive import sentences_of
+from translate.hf import Seq2SeqRunner, max_new_tokens_for
+from translate.segment import _pack, split_long  # _pack: the fewest chunks within a token limit
+
+MAX_SENTENCES = 4
+
+
+def first_sentences(text: str, count: int = MAX_SENTENCES) -> str:
+    """The first `count` sentences of `text`."""
+    return " ".join(sentences_of(text)[:count])
+
+
+class HFSummarizer:
+    """Summarizer backed by transformers, loaded from a local checkpoint folder.
+
+    A text longer than the model's input is cut at sentence boundaries into chunks that fit; each chunk
+    is summarized to at most half its length, and the joined chunk summaries are summarized again the
+    same way until they fit, so the final summary still sees the whole document.
+    """
+
+    def __init__(
+        self,
+        location: ModelLocation,
+        *,
+        device: str = "auto",
+        num_beams: int | None = None,
+        max_batch_tokens: int = 4096,
+        max_input_tokens: int | None = None,
+    ) -> None:
+        if max_input_tokens is not None and max_input_tokens < 16:
+            raise ValueError("max_input_tokens must be at least 16")
+        self.model_id: str | None = location.model_id
+        self.revision = location.revision
+        self.runner = Seq2SeqRunner(
+            location, device=device, num_beams=num_beams, max_batch_tokens=max_batch_tokens, summary=True
+        )
+        self._max_input_tokens = max_input_tokens
+
+    @property
+    def max_input_tokens(self) -> int:
+        """The longest text, in tokens, summarized in one pass (the model's limit unless set lower)."""
+        limit = self.runner.max_input_tokens
+        return min(limit, self._max_input_tokens) if self._max_input_tokens else limit
+
+    def summarize(self, texts: Sequence[str]) -> list[str]:
+        """Summarize each text in at most four sentences ("" for a blank text), in the order given."""
+        todo = [i for i, text in enumerate(texts) if text.strip()]
+        fitted = [self._reduce(texts[i]) for i in todo]
+        summaries = self._generate(fitted, halve=False)
+        out = [""] * len(texts)
+        for i, summary in zip(todo, summaries):
+            out[i] = first_sentences(summary)
+        return out
+
+    def _reduce(self, text: str) -> str:
+        """`text`, or the joined summaries of its chunks, repeated until it fits the input."""
+        limit = self.max_input_tokens
+        tokens = self.runner.count_tokens(text)
+        while tokens > limit:
+            shorter = " ".join(s for s in self._generate(self._chunks(text, limit), halve=True) if s)
+            shorter_tokens = self.runner.count_tokens(shorter)
+            if shorter_tokens >= tokens:
+                raise RuntimeError(f"{self.model_id}: summarizing {tokens} tokens in chunks did not shorten them")
+            text, tokens = shorter, shorter_tokens
+        return text
+
+    def _generate(self, texts: Sequence[str], *, halve: bool) -> list[str]:
+        """One summary per text: at most half its tokens (`halve`), else the usual length bound."""
+        inputs = [self.runner.encode(text) for text in texts]
+        options = self.runner.options
+        if halve:
+            maximum = [max(1, min(options.limit, len(ids) // 2)) for ids in inputs]
+        else:
+            maximum = [max_new_tokens_for(len(ids), limit=options.limit) for ids in inputs]
+        # The model's min_length, but never more than half the input: short texts get short summaries.
+        minimum = [min(options.min_new_tokens, len(ids) // 2, high) for ids, high in zip(inputs, maximum)]
+        generated = self.runner.generate(inputs, maximum=maximum, minimum=minimum) if inputs else []
+        return [self.runner.decode(ids) for ids in generated]
+
+    def _chunks(self, text: str, limit: int) -> list[str]:
+        """Consecutive sentences of `text` grouped into chunks of at most `limit` tokens."""
+        count = self.runner.count_tokens
+        pieces = [
+            piece
+            for sentence in sentences_of(text)
+            for piece in split_long(sentence, count_tokens=count, max_tokens=limit)
+        ]
+        return _pack(pieces, count, limit)

@@ -1,0 +1,38 @@
+"""The summarizers by name: "extractive" (no weights) or "abstractive" (a seq2seq model on a backend)."""
+
+from __future__ import annotations
+
+from digest.errors import ConfigError
+from digest.hub import ModelLocation
+from summarize.base import Summarizer
+from summarize.extractive import ExtractiveSummarizer
+from translate.backends import load_backend_class, resolve_backend
+
+# backend name -> "module:Class" of the abstractive summarizer it runs.
+SUMMARIZER_BACKENDS: dict[str, str] = {
+    "hf": "summarize.abstractive:HFSummarizer",
+    "ct2": "summarize.ct2:CT2Summarizer",
+}
+
+SUMMARIZERS = ("abstractive", "extractive")
+
+
+def get_summarizer(
+    name: str,
+    *,
+    location: ModelLocation | None,
+    backend: str = "hf",
+    device: str = "auto",
+    num_beams: int | None = None,
+    max_batch_tokens: int = 4096,
+) -> Summarizer:
+    """The summarizer `name`; "abstractive" runs the model at `location` on `backend` ("auto", "hf", "ct2")."""
+    if name == "extractive":
+        return ExtractiveSummarizer()
+    if name != "abstractive":
+        raise ConfigError(f"unknown summarizer {name!r}: choose one of {', '.join(SUMMARIZERS)}")
+    if location is None:
+        raise ValueError("the abstractive summarizer needs the location of its model")
+    cls = load_backend_class(resolve_backend(backend), SUMMARIZER_BACKENDS)
+    summarizer: Summarizer = cls(location, device=device, num_beams=num_beams, max_batch_tokens=max_batch_tokens)
+    return summarizer

@@ -1,0 +1,404 @@
+"""Translation with transformers: MarianMT (`Helsinki-NLP/opus-mt-*`) and NLLB-200, loaded from a local folder.
+
+`Seq2SeqRunner` holds what every transformers seq2seq stage shares (lazy loading, device, token counting,
+length-bounded batched generation); `HFTranslator` adds only what translation needs, the summarizer in
+`summarize.abstractive` only what summarization needs. The pure helpers (`max_new_tokens_for`,
+`collapse_repeats`, `decode_options`) hold the decoding rules, so another backend can follow them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from digest.errors import ConfigError, ModelUnavailable, UnsupportedLanguage
+from digest.hub import ModelLocation
+from translate.batching import run_batched
+
+if TYPE_CHECKING:
+    import torch
+
+NLLB_TARGET = "eng_Latn"
+
+# Sane upper bound for tokenizer.model_max_length; tokenizers without a limit report int(1e30).
+_NO_LIMIT = 1_000_000
+
+
+def max_new_tokens_for(source_tokens: int, *, limit: int) -> int:
+    """How many tokens a segment of `source_tokens` may generate before its end token: 2x + 10, at most `limit`.
+
+    A translation is rarely more than twice its source; the cap stops a model that loops from running to
+    the model's maximum length, and keeps one long segment from holding its whole batch.
+    """
+    return max(1, min(limit, 2 * source_tokens + 10))
+
+
+# A run of 1-8 words repeated 4 or more times in a row is a decoding loop, not prose ("very very very"
+# survives). Trimmed after decoding rather than prevented with no_repeat_ngram_size: a model translating
+# "the provincial Party Committee" twice in one sentence must keep both, and a text rule stays identical
+# across backends and deterministic.
+_LOOP_MIN_REPEATS = 4
+_LOOP_MAX_SPAN = 8
+
+
+def collapse_repeats(text: str, *, min_repeats: int = _LOOP_MIN_REPEATS, max_span: int = _LOOP_MAX_SPAN) -> str:
+    """`text` with every run of a 1..`max_span`-word phrase repeated `min_repeats`+ times cut to one copy."""
+    words = text.split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        span, repeats = _loop_at(words, i, min_repeats=min_repeats, max_span=max_span)
+        out.extend(words[i : i + max(span, 1)])
+        i += span * repeats if span else 1
+    return " ".join(out) if len(out) < len(words) else text
+
+
+def _loop_at(words: list[str], start: int, *, min_repeats: int, max_span: int) -> tuple[int, int]:
+    """(phrase length, repeats) of the shortest phrase repeated `min_repeats`+ times from `start`, else (0, 0)."""
+    for span in range(1, min(max_span, (len(words) - start) // min_repeats) + 1):
+        unit = words[start : start + span]
+        repeats = 1
+        while words[start + repeats * span : start + (repeats + 1) * span] == unit:
+            repeats += 1
+        if repeats >= min_repeats:
+            return span, repeats
+    return 0, 0
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How a checkpoint decodes here (see `decode_options`); all lengths count generated tokens."""
+
+    num_beams: int
+    length_penalty: float
+    no_repeat_ngram_size: int  # 0: off
+    repetition_penalty: float  # 1.0: off
+    limit: int  # the `limit` of max_new_tokens_for: no output is longer
+    min_new_tokens: int  # before the end token may come (summaries only; 0 for translation)
+    target_prefix: tuple[str, ...]  # tokens forced first: ("eng_Latn",) for NLLB, else ()
+    suppressed_token_ids: tuple[int, ...]  # never generated (MarianMT's <pad>, its decoder start)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8") as f:
+        data = json.load(f)
+    return data if isinstance(data, dict) else {}
+
+
+def is_nllb(folder: Path) -> bool:
+    """Whether the checkpoint in `folder` is NLLB-200: an M2M100 model whose tokenizer knows eng_Latn."""
+    if _read_json(folder / "config.json").get("model_type") != "m2m_100":
+        return False
+    for name in ("tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"):
+        path = folder / name
+        if path.is_file() and f'"{NLLB_TARGET}"' in path.read_text(encoding="utf-8"):
+            return True
+    return False
+
+
+def position_limit(config: dict[str, Any]) -> int:
+    """The longest sequence the model's positions allow (decoder start and end token included)."""
+    return int(config.get("max_position_embeddings") or 1024)
+
+
+def decode_options(folder: Path, *, num_beams: int | None = None, summary: bool = False) -> DecodeOptions:
+    """How the checkpoint in `folder` decodes, from its config.json and generation_config.json alone.
+
+    Translation ignores the generation config's max_length (NLLB's 200 would cut long sentences) and is
+    bounded by the decoder's positions; summaries also honour max_length and min_length, as the
+    transformers summarization pipeline does (both count the decoder start token, hence the offsets).
+    """
+    config = _read_json(folder / "config.json")
+    generation = {**config, **_read_json(folder / "generation_config.json")}
+    limit = position_limit(config) - 2  # room for the decoder start and the end token
+    min_new_tokens = 0
+    if summary:
+        if generation.get("max_length"):
+            limit = min(limit, int(generation["max_length"]) - 2)
+        min_new_tokens = max(0, int(generation.get("min_length") or 0) - 1)
+    return DecodeOptions(
+        num_beams=num_beams or int(generation.get("num_beams") or 1),
+        length_penalty=float(generation.get("length_penalty") or 1.0),
+        no_repeat_ngram_size=int(generation.get("no_repeat_ngram_size") or 0),
+        repetition_penalty=float(generation.get("repetition_penalty") or 1.0),
+        limit=max(1, limit),
+        min_new_tokens=min(min_new_tokens, max(1, limit)),
+        target_prefix=(NLLB_TARGET,) if is_nllb(folder) else (),
+        suppressed_token_ids=tuple(ids[0] for ids in generation.get("bad_words_ids") or [] if len(ids) == 1),
+    )
+
+
+def resolve_device(device: str) -> str:
+    """"auto" -> "cuda" when a GPU is usable, else "cpu"; a named device is checked."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r} was asked for but CUDA is not available: use --device cpu or auto")
+    return device
+
+
+@contextmanager
+def _quiet_loading() -> Iterator[None]:
+    # transformers draws a tqdm bar per model load; the CLI reports progress itself.
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+
+
+class RowLengthBounds:
+    """A logits processor giving each row of a batch its own minimum and maximum generated length.
+
+    `generate(max_new_tokens=...)` bounds the whole batch; this forces the end token on a row once it has
+    `maximum[i]` tokens, and forbids it before `minimum[i]`, so batching never changes a row's bounds.
+    Rows are expanded per beam the way `generate` expands its inputs.
+    """
+
+    def __init__(self, minimum: Sequence[int], maximum: Sequence[int], *, eos_token_id: int) -> None:
+        self.minimum = list(minimum)
+        self.maximum = list(maximum)
+        self.eos_token_id = eos_token_id
+        self._start: int | None = None
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        import torch
+
+        if self._start is None:
+            self._start = input_ids.shape[1]  # the decoder start token(s) generate() began with
+        generated = input_ids.shape[1] - self._start
+        beams = input_ids.shape[0] // len(self.maximum)
+        maximum = torch.tensor(self.maximum, device=scores.device).repeat_interleave(beams)
+        minimum = torch.tensor(self.minimum, device=scores.device).repeat_interleave(beams)
+        scores = scores.clone()
+        scores[minimum > generated, self.eos_token_id] = -float("inf")
+        done = maximum <= generated
+        if bool(done.any()):
+            scores[done] = -float("inf")
+            scores[done, self.eos_token_id] = 0.0
+        return scores
+
+
+class Seq2SeqRunner:
+    """A transformers seq2seq checkpoint, loaded on first use: tokenizing, counting, bounded generation."""
+
+    def __init__(
+        self,
+        location: ModelLocation,
+        *,
+        device: str = "auto",
+        num_beams: int | None = None,
+        max_batch_tokens: int = 4096,
+        summary: bool = False,
+    ) -> None:
+        self.location = location
+        self.requested_device = device
+        self.max_batch_tokens = max_batch_tokens
+        self.options = decode_options(location.path, num_beams=num_beams, summary=summary)
+        self._tokenizer: Any = None
+        self._model: Any = None
+        self._device: str | None = None
+
+    @property
+    def tokenizer(self) -> Any:
+        """The checkpoint's tokenizer (loaded without the weights, so counting tokens stays cheap)."""
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+
+            try:
+                self._tokenizer = AutoTokenizer.from_pretrained(
+                    str(self.location.path), local_files_only=True, trust_remote_code=False
+                )
+            except (OSError, ValueError) as exc:
+                raise ModelUnavailable(self.location.model_id, f"its tokenizer cannot be loaded: {exc}") from None
+        return self._tokenizer
+
+    @property
+    def model(self) -> Any:
+        """The model in eval mode on its device: bf16 (fp16 without bf16 support) on CUDA, fp32 on CPU."""
+        if self._model is None:
+            import torch
+            from transformers import AutoModelForSeq2SeqLM
+
+            device = resolve_device(self.requested_device)
+            dtype = torch.float32
+            if device.startswith("cuda"):
+                dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            try:
+                with _quiet_loading():
+                    model = AutoModelForSeq2SeqLM.from_pretrained(
+                        str(self.location.path), local_files_only=True, trust_remote_code=False, dtype=dtype
+                    )
+            except (OSError, ValueError) as exc:
+                raise ModelUnavailable(self.location.model_id, f"its weights cannot be loaded: {exc}") from None
+            # Every call passes its own length bounds; leaving these set only makes generate() warn.
+            model.generation_config.max_length = None
+            model.generation_config.min_length = None
+            self._model = model.to(device).eval()
+            self._device = device
+        return self._model
+
+    @cached_property
+    def max_input_tokens(self) -> int:
+        """The longest input, special tokens included: the tokenizer's limit or the model's positions."""
+        limits = [position_limit(_read_json(self.location.path / "config.json"))]
+        declared = getattr(self.tokenizer, "model_max_length", None)
+        if isinstance(declared, int) and 0 < declared < _NO_LIMIT:
+            limits.append(declared)
+        return min(limits)
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of `text` with the model's special tokens."""
+        # verbose=False: counting a text longer than the model's limit is how callers learn to split it.
+        return list(self.tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"])
+
+    def count_tokens(self, text: str) -> int:
+        """How many input tokens `text` takes, special tokens included."""
+        return len(self.encode(text))
+
+    def generate(
+        self,
+        inputs: Sequence[Sequence[int]],
+        *,
+        maximum: Sequence[int],
+        minimum: Sequence[int] | None = None,
+    ) -> list[list[int]]:
+        """Generate for encoded inputs in token-budget batches; each row's ids, in input order.
+
+        A row's ids exclude the decoder start and the end token and include the forced target prefix;
+        row i has at most `maximum[i]` and, unless it hits that, at least `minimum[i]` of them.
+        """
+        rows = list(zip(inputs, maximum, minimum if minimum is not None else [0] * len(inputs)))
+
+        def run(batch: list[tuple[Sequence[int], int, int]]) -> list[list[int]]:
+            ids, high, low = zip(*batch)
+            return self._generate_batch(list(ids), list(high), list(low))
+
+        return run_batched(rows, [len(ids) for ids in inputs], run, max_tokens=self.max_batch_tokens)
+
+    def _generate_batch(
+        self,
+        inputs: list[Sequence[int]],
+        maximum: list[int],
+        minimum: list[int],
+    ) -> list[list[int]]:
+        import torch
+        from transformers import LogitsProcessorList
+
+        model, tokenizer, options = self.model, self.tokenizer, self.options
+        batch = tokenizer.pad({"input_ids": [list(ids) for ids in inputs]}, padding=True, return_tensors="pt")
+        batch = {k: v.to(self._device) for k, v in batch.items()}
+        eos = model.generation_config.eos_token_id
+        eos = eos[0] if isinstance(eos, list) else eos
+        extra: dict[str, Any] = {}
+        if options.target_prefix:
+            (prefix,) = options.target_prefix
+            extra["forced_bos_token_id"] = tokenizer.convert_tokens_to_ids(prefix)
+        bounds = RowLengthBounds(minimum, maximum, eos_token_id=eos)
+        with torch.inference_mode():
+            out = model.generate(
+                **batch,
+                num_beams=options.num_beams,
+                do_sample=False,
+                max_new_tokens=max(maximum) + 1,  # +1: the end token a capped row is forced to emit
+                logits_processor=LogitsProcessorList([bounds]),
+                **extra,
+            )
+        rows: list[list[int]] = []
+        for sequence in out.tolist():
+            generated = sequence[1:]  # after the decoder start token
+            rows.append(generated[: generated.index(eos)] if eos in generated else generated)
+        return rows
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Text of generated ids, special tokens dropped and decoding loops collapsed."""
+        text = self.tokenizer.decode(list(ids), skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        return collapse_repeats(text.strip())
+
+
+class HFTranslator:
+    """Translator backed by transformers (MarianMT or NLLB-200), loaded from a local checkpoint folder."""
+
+    def __init__(
+        self,
+        location: ModelLocation,
+        *,
+        device: str = "auto",
+        num_beams: int | None = None,
+        max_batch_tokens: int = 4096,
+    ) -> None:
+        self.model_id: str | None = location.model_id
+        self.revision = location.revision
+        self.nllb = is_nllb(location.path)
+        self.runner = Seq2SeqRunner(
+            location, device=device, num_beams=num_beams, max_batch_tokens=max_batch_tokens
+        )
+
+    @property
+    def max_input_tokens(self) -> int:
+        """The longest segment, in tokens, the model accepts."""
+        return self.runner.max_input_tokens
+
+    def count_tokens(self, text: str) -> int:
+        """Input tokens `text` takes for this model, special tokens included."""
+        return self.runner.count_tokens(text)
+
+    def generation_options(self) -> DecodeOptions:
+        """How this translator decodes; another backend reproduces its output for num_beams 1 by following it.
+
+        Force `target_prefix` as the first token(s), never emit `suppressed_token_ids`, end each segment
+        after at most `max_new_tokens_for(count_tokens(segment), limit=limit)` tokens (the prefix counts),
+        decode skipping special tokens, strip, then apply `collapse_repeats`.
+        """
+        return self.runner.options
+
+    def translate(self, segments: Sequence[str], *, source_code: str | None = None) -> list[str]:
+        """Translate `segments` to English, one output per segment in the same order ("" for blank ones)."""
+        return [self.runner.decode(ids) if ids is not None else "" for ids in self._ids(segments, source_code)]
+
+    def generate_ids(self, segments: Sequence[str], *, source_code: str | None = None) -> list[list[int]]:
+        """The token ids generated for each segment (prefix token included, end token not); [] for blank ones."""
+        return [ids or [] for ids in self._ids(segments, source_code)]
+
+    def _ids(self, segments: Sequence[str], source_code: str | None) -> list[list[int] | None]:
+        self._set_source(source_code)
+        todo = [i for i, s in enumerate(segments) if s.strip()]
+        inputs = [self.runner.encode(segments[i]) for i in todo]
+        limit = self.max_input_tokens
+        for i, ids in zip(todo, inputs):
+            if len(ids) > limit:
+                raise ValueError(
+                    f"segment {i} has {len(ids)} tokens; {self.model_id} accepts at most {limit}: split it first"
+                )
+        caps = [max_new_tokens_for(len(ids), limit=self.runner.options.limit) for ids in inputs]
+        generated = self.runner.generate(inputs, maximum=caps) if inputs else []
+        out: list[list[int] | None] = [None] * len(segments)
+        for i, ids in zip(todo, generated):
+            out[i] = ids
+        return out
+
+    def _set_source(self, source_code: str | None) -> None:
+        if not self.nllb:
+            return  # opus-mt-xx-en models have one source language and need no code
+        if not source_code:
+            raise ValueError(f"{self.model_id} translates from many languages: pass source_code, e.g. 'hin_Deva'")
+        tokenizer = self.runner.tokenizer
+        if tokenizer.convert_tokens_to_ids(source_code) in (None, tokenizer.unk_token_id):
+            raise UnsupportedLanguage(
+                f"{self.model_id} has no language code {source_code!r}: use a FLORES-200 code such as hin_Deva"
+            )
+        tokenizer.src_lang = source_code
+
