@@ -81,7 +81,8 @@ def _same_model(record: FileRecord, *, settings: Settings, models: ModelCache) -
             return False
         if route.model_id is None:
             return True
-        return models.locate(route.model_id).revision == record.model_revision
+        # The translator's revision, not the checkpoint's: converted (ct2) weights differ.
+        return models.translator(route.model_id).revision == record.model_revision
     except DigestError:
         return False  # let the normal path report why
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
-import click
 import pytest
 import typer.main
 from typer.testing import CliRunner
@@ -15,12 +15,12 @@ from cli import app
 runner = CliRunner()
 
 
-def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = []
     for name, command in group.commands.items():
         path = (*prefix, name)
         found.append(path)
-        if isinstance(command, click.Group):
+        if hasattr(command, "commands"):  # a sub-group such as `models`
             found += _commands(command, path)
     return found
 
