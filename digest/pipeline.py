@@ -160,8 +160,8 @@ def translate_documents(
     before = _counters(translator)
     english = translator.translate(flat, source_code=source_code) if flat else []
     after = _counters(translator)
-    progress.segments_done(len(flat))
     if before is None or after is None:  # no translation memory: every segment was translated
+        progress.segments_done(len(flat))
         translated, from_cache = len(flat), 0
     else:
         translated, from_cache = after[0] - before[0], after[1] - before[1]
@@ -202,9 +202,12 @@ def windows(items: Sequence[Detected], *, size: int = WINDOW_SEGMENTS) -> Iterat
 class ModelCache:
     """Loads each model once per run; remembers models that are unavailable."""
 
-    def __init__(self, settings: Settings, *, memory: TranslationMemory | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, memory: TranslationMemory | None = None, progress: Progress | None = None
+    ) -> None:
         self.settings = settings
         self.memory = memory
+        self.progress = progress or NoProgress()
         self._locations: dict[str, ModelLocation | ModelUnavailable] = {}
         self._translators: dict[str, Translator] = {}
 
@@ -238,7 +241,8 @@ class ModelCache:
             if self.memory is not None:
                 from translate.cached import CachedTranslator
 
-                translator = CachedTranslator(translator, self.memory)
+                # The memory reports each finished chunk, so the bar moves while a window runs.
+                translator = CachedTranslator(translator, self.memory, on_progress=self.progress.segments_done)
             self._translators[model_id] = translator
         return self._translators[model_id]
 
@@ -291,7 +295,7 @@ def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progres
     found = walk_inputs([Path(p) for p in inputs])
     progress.files_total(len(found.files))
     with StateStore.open(settings.out_dir) as state:
-        models = ModelCache(settings, memory=state.memory)
+        models = ModelCache(settings, memory=state.memory, progress=progress)
         summarizer = build_summarizer(settings, models)
         run_id = state.begin_run()
         try:
