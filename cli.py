@@ -43,7 +43,7 @@ Backend = Annotated[Optional[str], typer.Option("--backend", help="auto, hf (tra
 Device = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda.")]
 Beams = Annotated[Optional[int], typer.Option("--beams", min=1, help="Beam size (default: the model's own).")]
 Fast = Annotated[bool, typer.Option("--fast", help="Greedy decoding (beam size 1): faster, slightly rougher.")]
-BatchTokens = Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Token budget of one batch.")]
+BatchTokens = Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Tokens in one batch, counting every beam [default: 4096].")]
 Offline = Annotated[bool, typer.Option("--offline", help="Never contact the Hugging Face hub (as HF_HUB_OFFLINE=1).")]
 Config = Annotated[Optional[Path], typer.Option("--config", help="TOML settings file [env: DIGEST_CONFIG].")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log details; show tracebacks on errors.")]

@@ -287,7 +287,10 @@ class Seq2SeqRunner:
             ids, high, low = zip(*batch)
             return self._generate_batch(list(ids), list(high), list(low))
 
-        return run_batched(rows, [len(ids) for ids in inputs], run, max_tokens=self.max_batch_tokens)
+        # The budget counts hypotheses: beam search keeps num_beams of them per row, each with its own
+        # cache and logits over the whole vocabulary, so memory stays bounded whatever the beam size.
+        budget = max(1, self.max_batch_tokens // max(1, self.options.num_beams))
+        return run_batched(rows, [len(ids) for ids in inputs], run, max_tokens=budget)
 
     def _generate_batch(
         self,
