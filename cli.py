@@ -402,7 +402,8 @@ def schedule_install(
     with _guard():
         settings = _settings(config, out_dir=out)
         out_dir = settings.out_dir.resolve()
-        argv = [_digest_executable(), "run", "--new-only", "--quiet", "--out", str(out_dir)]
+        # No --quiet: without a terminal the run prints just its summary line, which the log keeps.
+        argv = [_digest_executable(), "run", "--new-only", "--out", str(out_dir)]
         if model_dir:
             argv += ["--model-dir", str(model_dir.resolve())]
         if summarizer:
