@@ -188,3 +188,21 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
     result = run_cli("run", SAMPLES, "--backend", "nope", "--out", tmp_path)
     assert result.returncode == 2
     assert "backend" in result.stderr
+
+
+def test_a_sentence_longer_than_the_model_input_is_split_not_truncated(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    words = (SAMPLES / HINDI).read_text(encoding="utf-8").split()[:120]
+    sentence = " ".join(words * 12).replace("।", "").replace(".", "").replace("?", "").replace("!", "")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "long.txt").write_text(sentence + "\n", encoding="utf-8")
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model_dir / "Helsinki-NLP" / "opus-mt-hi-en"))
+    assert len(tokenizer(sentence)["input_ids"]) > 512  # beyond the model's positions
+    out = tmp_path / "out"
+    result = run_cli("run", inbox, "--model-dir", tiny_model_dir, "--out", out, "--summarizer", "extractive",
+                     "--fast")
+    assert result.returncode == 0, result.stderr
+    _, digest = load_digest(out)
+    assert digest["stats"]["segments_translated"] >= 3
