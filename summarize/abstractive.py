@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from digest.hub import ModelLocation
 from summarize.extractive import sentences_of
 from translate.hf import Seq2SeqRunner, max_new_tokens_for
-from translate.segment import _pack, split_long  # _pack: the fewest chunks within a token limit
+from translate.segment import pack_pieces, split_long
 
 MAX_SENTENCES = 4
 
@@ -92,4 +92,4 @@ class HFSummarizer:
             for sentence in sentences_of(text)
             for piece in split_long(sentence, count_tokens=count, max_tokens=limit)
         ]
-        return _pack(pieces, count, limit)
+        return pack_pieces(pieces, count, limit)

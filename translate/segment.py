@@ -113,20 +113,20 @@ def split_long(text: str, *, count_tokens: Callable[[str], int], max_tokens: int
     if not text or count_tokens(text) <= max_tokens:
         return [text] if text else []
     pieces: list[str] = []
-    for clause in _pack(_CLAUSE_END.split(text), count_tokens, max_tokens):
+    for clause in pack_pieces(_CLAUSE_END.split(text), count_tokens, max_tokens):
         if count_tokens(clause) <= max_tokens:
             pieces.append(clause)
             continue
-        for words in _pack(clause.split(), count_tokens, max_tokens):
+        for words in pack_pieces(clause.split(), count_tokens, max_tokens):
             if count_tokens(words) <= max_tokens:
                 pieces.append(words)
             else:
                 pieces.extend(_split_characters(words, count_tokens, max_tokens))
     # The tail of a long clause may still share a piece with the clause after it.
-    return _pack(pieces, count_tokens, max_tokens)
+    return pack_pieces(pieces, count_tokens, max_tokens)
 
 
-def _pack(units: Sequence[str], count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
+def pack_pieces(units: Sequence[str], count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
     """Join consecutive units with spaces into the fewest chunks that fit (a unit too long alone stays alone)."""
     chunks: list[str] = []
     current = ""
