@@ -60,10 +60,21 @@ def locate_model(model_id: str, *, model_dir: Path | None = None, offline: bool 
     try:
         fetched = snapshot_download(model_id, allow_patterns=_ALLOW, etag_timeout=5)
     except (HfHubHTTPError, OSError) as exc:  # unreachable, unknown repo, gated: all "not available"
-        raise ModelUnavailable(
-            model_id, f"{where}, not in the Hugging Face cache, and the hub failed: {type(exc).__name__}"
-        ) from None
+        raise ModelUnavailable(model_id, f"{where}, not in the Hugging Face cache, and {_hub_problem(exc)}") from None
     return ModelLocation(model_id, Path(fetched), Path(fetched).name, "hub")
+
+
+def _hub_problem(exc: Exception) -> str:
+    """What went wrong with the hub, in words (huggingface_hub reports a network failure as a cache miss)."""
+    from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
+
+    if isinstance(exc, GatedRepoError):
+        return "the hub requires accepting its terms and logging in (`hf auth login`)"
+    if isinstance(exc, RepositoryNotFoundError):
+        return "the hub has no model of that name"
+    if isinstance(exc, LocalEntryNotFoundError):
+        return "the hub cannot be reached"
+    return f"the hub failed ({type(exc).__name__})"
 
 
 def weights_revision(folder: Path) -> str:
