@@ -222,7 +222,12 @@ _SOURCE_WORDS = (
     "|स्रोत|स्त्रोत|स्रोतः|ماخذ|منبع|مأخذ|المصدر|مصدر|উৎস|সূত্র|மூலம்|来源|來源|出典|출처|ที่มา"
 )
 _URL = r"(?:[A-Za-z][A-Za-z0-9+.-]*://\S+|www\.\S+)"
-_SOURCE_LINE = re.compile(rf"^\s*(?:{_SOURCE_WORDS})\s*[:：]?\s*(?P<url>{_URL})?\s*$", re.IGNORECASE)
+# After a label any scheme counts ("javascript:…", "data:…"): the line is boilerplate whatever it
+# links to, and the publisher decides which links are safe to show.
+_LABELLED_URL = r"(?:[A-Za-z][A-Za-z0-9+.-]*:\S+|www\.\S+)"
+_SOURCE_LINE = re.compile(
+    rf"^\s*(?:{_SOURCE_WORDS})\s*[:：]?\s*(?P<url>{_LABELLED_URL})?\s*$", re.IGNORECASE
+)
 _BARE_URL_LINE = re.compile(rf"^\s*(?P<url>{_URL})\s*$")
 _SOURCE_WINDOW = 3  # the source line is looked for among the last few lines with text
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)

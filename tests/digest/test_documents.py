@@ -403,3 +403,13 @@ def test_an_unreadable_folder_as_reported_by_the_system(
     assert (
         found.failures[0].error == "folder cannot be read (permission denied): make it readable (chmod +rx)"
     )
+
+
+def test_a_source_line_with_any_scheme_is_removed_and_kept_as_found() -> None:
+    from digest.documents import clean_text
+
+    body, url = clean_text("The port opens in May.\n\nSource: javascript:alert(document.cookie)\n")
+    assert body.strip() == "The port opens in May."
+    assert url == "javascript:alert(document.cookie)"
+    body, url = clean_text("Markets rose.\nSource: Reuters\n")
+    assert "Source: Reuters" in body and url is None  # a label without a link is not a source line
