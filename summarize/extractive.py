@@ -36,6 +36,20 @@ def sentences_of(text: str) -> list[str]:
     return [segment.text for segment in segment_text(text)]
 
 
+# Sentence ends in the scripts the product reads, closing quotes and brackets allowed after them.
+_COMPLETE = re.compile(r"[.!?।॥۔؟。！？…][\"'”’»)\]]*$")
+
+
+def complete_sentences(sentences: Sequence[str]) -> list[str]:
+    """Sentences with a closing mark, when at least two have one.
+
+    Headlines, captions and bylines have none; the headline is already the entry's title, and a
+    summary of them reads as run-on text. A text made only of such lines keeps them all.
+    """
+    complete = [s for s in sentences if _COMPLETE.search(s.strip())]
+    return complete if len(complete) >= 2 else list(sentences)
+
+
 def _terms(sentence: str) -> list[str]:
     return [w for w in (m.lower() for m in _WORD.findall(sentence)) if w not in _STOPWORDS and len(w) > 1]
 
@@ -106,7 +120,7 @@ class ExtractiveSummarizer:
         return [self._summarize(text) for text in texts]
 
     def _summarize(self, text: str) -> str:
-        sentences = sentences_of(text)
+        sentences = complete_sentences(sentences_of(text))
         keep = summary_size(len(sentences), most=self.max_sentences)
         scores = textrank(sentences)
         # Ties go to the earlier sentence: news puts what matters first.

@@ -79,3 +79,19 @@ def test_textrank_scores_form_a_distribution() -> None:
     assert sum(scores) == pytest.approx(1.0)
     assert all(score > 0 for score in scores)
     assert textrank([]) == []
+
+
+def test_headlines_without_a_closing_mark_are_left_out() -> None:
+    from summarize.extractive import ExtractiveSummarizer
+
+    text = (
+        "# Council approves bike lanes\n"
+        "Council approves bike lanes\n"
+        "The council approved twelve miles of bike lanes on Tuesday. "
+        "The lanes link the council district with the bike network downtown. "
+        "Shops worry about parking near the new lanes.\n"
+        "Photo: city council press office\n"
+    )
+    (summary,) = ExtractiveSummarizer().summarize([text])
+    assert "#" not in summary and "Photo" not in summary
+    assert summary.startswith("The council approved")
