@@ -16,6 +16,7 @@ import typer
 
 from digest import __version__
 from digest.errors import ConfigError, DigestError
+from digest.names import display_path, printable
 
 app = typer.Typer(
     name="digest",
@@ -88,7 +89,8 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
 
 
 def _err(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
+    # A message may quote a file name or an OS error about one: never let it drive the terminal.
+    typer.echo(f"error: {printable(message)}", err=True)
 
 
 @contextmanager
@@ -188,7 +190,7 @@ def run(
     if not quiet:
         typer.echo(_summary_line(result))
     for failure in result.digest.failures:
-        typer.echo(f"failed: {failure.path}: {failure.error}", err=True)
+        typer.echo(f"failed: {display_path(failure.path)}: {printable(failure.error)}", err=True)
     raise typer.Exit(result.exit_code)
 
 
@@ -196,7 +198,7 @@ def _summary_line(result: Any) -> str:
     digest = result.digest
     stats = digest.stats
     languages = ", ".join(f"{lang} {n}" for lang, n in sorted(result.languages.items())) or "none"
-    where = f" → {result.day_dir / 'digest.md'}" if result.day_dir else " (nothing new: no digest written)"
+    where = f" → {display_path(result.day_dir / 'digest.md')}" if result.day_dir else " (nothing new: no digest written)"
     return (
         f"digest: {len(digest.items)} of {stats.files} files ({languages}); "
         f"{stats.segments_translated} segments translated, {stats.segments_from_cache} from cache; "
@@ -237,7 +239,7 @@ class _RichProgress:
         self.bar.update(self.files, total=count)
 
     def file_started(self, path: str) -> None:
-        self.bar.update(self.files, current=Path(path).name)
+        self.bar.update(self.files, current=display_path(Path(path).name))
 
     def file_done(self, path: str, *, ok: bool) -> None:
         self.bar.advance(self.files)
@@ -289,7 +291,9 @@ def translate(
             write_translation(result, output)
             if not quiet:
                 model = result.route.model_id or "no model (already English)"
-                typer.echo(f"{file} ({result.detection.language}, {model}) → {output}", err=True)
+                typer.echo(
+                    f"{display_path(file)} ({result.detection.language}, {model}) → {display_path(output)}", err=True
+                )
 
 
 @app.command()
@@ -310,7 +314,7 @@ def detect(
         results = detect_paths(paths, settings=settings)
     if as_json:
         rows = [
-            {"path": r.path, "language": r.language, "confidence": r.confidence, "route": r.route, "model": r.model}
+            {"path": display_path(r.path), "language": r.language, "confidence": r.confidence, "route": r.route, "model": r.model}
             | ({"error": r.error} if r.error else {})
             for r in results
         ]
@@ -318,9 +322,9 @@ def detect(
     else:
         for r in results:
             if r.error:
-                typer.echo(f"{r.path}\terror: {r.error}")
+                typer.echo(f"{display_path(r.path)}\terror: {printable(r.error)}")
             else:
-                typer.echo(f"{r.path}\t{r.language}\t{r.confidence:.2f}\t{r.route}\t{r.model or '-'}")
+                typer.echo(f"{display_path(r.path)}\t{r.language}\t{r.confidence:.2f}\t{r.route}\t{r.model or '-'}")
     raise typer.Exit(1 if any(r.error for r in results) else 0)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from digest.atomic import write_text_atomic
+from digest.names import display_path
 from digest.records import Digest, DigestEntry
 from digest.render import (
     clean_text,
@@ -127,14 +128,14 @@ def _digest_body(d: Digest, *, base: str) -> str:
         if d.failures:
             out.append("<section>\n<h2>Failures</h2>\n<ul>\n")
             out += [
-                f'<li><span dir="auto">{_h(f.path)}</span> — <span dir="auto">{_h(f.error)}</span></li>\n'
+                f'<li><span dir="auto">{_h(display_path(f.path))}</span> — <span dir="auto">{_h(f.error)}</span></li>\n'
                 for f in d.failures
             ]
             out.append("</ul>\n</section>\n")
     if d.skipped:
         out.append("<section>\n<h2>Skipped</h2>\n<ul>\n")
         out += [
-            f'<li><span dir="auto">{_h(s.path)}</span> — <span dir="auto">{_h(s.reason)}</span></li>\n'
+            f'<li><span dir="auto">{_h(display_path(s.path))}</span> — <span dir="auto">{_h(s.reason)}</span></li>\n'
             for s in d.skipped
         ]
         out.append("</ul>\n</section>\n")
@@ -142,7 +143,7 @@ def _digest_body(d: Digest, *, base: str) -> str:
 
 
 def _entry_html(entry: DigestEntry, *, base: str) -> str:
-    title = clean_text(entry.title).strip() or clean_text(entry.path).strip() or "(untitled)"
+    title = clean_text(entry.title).strip() or display_path(entry.path).strip() or "(untitled)"
     meta = " · ".join(
         [language_label(entry.language), f"{percent(entry.confidence)} confidence", model_label(entry)]
     )
@@ -242,7 +243,7 @@ def feed_content_html(d: Digest) -> str:
         return "<p>Nothing new today.</p>"
     out = [f"<p>{_h(overview(d))}</p>"]
     for entry in d.items:
-        title = clean_text(entry.title).strip() or clean_text(entry.path).strip() or "(untitled)"
+        title = clean_text(entry.title).strip() or display_path(entry.path).strip() or "(untitled)"
         heading = f"<strong>{_h(title)}</strong>"
         if is_web_url(entry.source_url):
             heading = f'<a href="{_h(entry.source_url or "")}">{heading}</a>'
@@ -252,7 +253,7 @@ def feed_content_html(d: Digest) -> str:
         )
     if d.failures:
         out.append("<p>Failures:</p><ul>")
-        out += [f'<li dir="auto">{_h(f.path)} — {_h(f.error)}</li>' for f in d.failures]
+        out += [f'<li dir="auto">{_h(display_path(f.path))} — {_h(f.error)}</li>' for f in d.failures]
         out.append("</ul>")
     return "".join(out)
 

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from digest.errors import DigestError
+from digest.names import path_key
 from digest.records import Route, Stats
 
 STATE_DIRNAME = ".digest"
@@ -81,8 +82,9 @@ def segment_hash(text: str) -> str:
 
 
 def _key(path: str | Path) -> str:
-    # One spelling per file, whichever way it was named on the command line.
-    return str(Path(path).expanduser().resolve())
+    # One spelling per file, whichever way it was named on the command line; a name that is not
+    # UTF-8 is kept as its file:// URI, since a TEXT column holds only valid UTF-8.
+    return path_key(path)
 
 
 class RunStatus(str, enum.Enum):
