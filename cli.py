@@ -401,6 +401,7 @@ def schedule_install(
 ) -> None:
     """Install the nightly `digest run --new-only` job (installing again replaces it)."""
     from digest import schedule
+    from digest.publish import prepare_out_dir
 
     _setup_logging(verbose, False)
     with _guard():
@@ -419,6 +420,7 @@ def schedule_install(
         if config:
             argv += ["--config", str(config.resolve())]
         argv += [str(p.resolve()) for p in paths]
+        prepare_out_dir(out_dir)  # a usage error now, not a failure every night
         message = schedule.install(
             argv=argv,
             at=at,
@@ -427,7 +429,7 @@ def schedule_install(
             systemd=systemd,
             unit_dir=unit_dir,
         )
-    typer.echo(message)
+    typer.echo(printable(message))
 
 
 @schedule_app.command("show")
@@ -444,7 +446,8 @@ def schedule_show(
     if shown is None:
         typer.echo("no nightly digest is installed: add one with `digest schedule install PATH --at HH:MM`")
         raise typer.Exit(1)
-    typer.echo(shown)
+    # A crontab line holds a path's raw bytes; the terminal gets it escaped.
+    typer.echo("\n".join(printable(line) for line in shown.split("\n")))
 
 
 @schedule_app.command("remove")

@@ -282,10 +282,14 @@ def run_digest(
     """Run the whole pipeline over `inputs` and write the day's digest under `settings.out_dir`."""
     from digest.lock import run_lock
 
+    from digest.publish import check_day_paths, prepare_out_dir
+
     progress = progress or NoProgress()
-    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(settings.out_dir)
+    now = today(now)
     with run_lock(settings.out_dir, wait=settings.wait_for_lock):
-        return _run_locked(inputs, settings=settings, progress=progress, now=today(now))
+        check_day_paths(settings.out_dir, now.date().isoformat())
+        return _run_locked(inputs, settings=settings, progress=progress, now=now)
 
 
 def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progress, now: datetime) -> RunResult:
