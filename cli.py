@@ -198,7 +198,11 @@ def _summary_line(result: Any) -> str:
     digest = result.digest
     stats = digest.stats
     languages = ", ".join(f"{lang} {n}" for lang, n in sorted(result.languages.items())) or "none"
-    where = f" → {display_path(result.day_dir / 'digest.md')}" if result.day_dir else " (nothing new: no digest written)"
+    where = (
+        f" → {display_path(result.day_dir / 'digest.md')}"
+        if result.day_dir
+        else " (nothing new: no digest written)"
+    )
     return (
         f"digest: {len(digest.items)} of {stats.files} files ({languages}); "
         f"{stats.segments_translated} segments translated, {stats.segments_from_cache} from cache; "

@@ -360,13 +360,17 @@ def prepare_out_dir(out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         reason = (exc.strerror or type(exc).__name__).lower()
-        raise ConfigError(f"cannot create output folder {shown} ({reason}): choose another with --out") from None
+        raise ConfigError(
+            f"cannot create output folder {shown} ({reason}): choose another with --out"
+        ) from None
     if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise ConfigError(f"output folder {shown} is not writable: fix its permissions or choose another with --out")
+        raise ConfigError(
+            f"output folder {shown} is not writable: fix its permissions or choose another with --out"
+        )
 
 
 def check_day_paths(out_dir: Path, day: str) -> None:
-    """ConfigError when a file stands where tonight's digest needs a folder, or a folder where it writes a file.
+    """ConfigError when a file stands where tonight's digest needs a folder, or the other way round.
 
     Checked before any document is read, so no night's work is spent on a digest that cannot be written.
     """
@@ -376,7 +380,11 @@ def check_day_paths(out_dir: Path, day: str) -> None:
              Path(out_dir) / "index.html", Path(out_dir) / "feed.xml")
     for path in folders:
         if path.exists() and not path.is_dir():
-            raise ConfigError(f"{display_path(path)} is a file, but the digest needs a folder there: move it aside")
+            raise ConfigError(
+                f"{display_path(path)} is a file, but the digest needs a folder there: move it aside"
+            )
     for path in files:
         if path.is_dir():
-            raise ConfigError(f"{display_path(path)} is a folder, but the digest writes a file there: move it aside")
+            raise ConfigError(
+                f"{display_path(path)} is a folder, but the digest writes a file there: move it aside"
+            )

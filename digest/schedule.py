@@ -70,7 +70,8 @@ def install(
     kept = [entry for entry in _read_crontab(crontab_file) if not _is_ours(entry)]
     _write_crontab(crontab_file, [*kept, line])
     where = display_path(crontab_file) if crontab_file is not None else "your crontab"
-    return f"nightly run at {hour:02d}:{minute:02d} installed in {where}; output goes to {display_path(log_file)}"
+    when = f"{hour:02d}:{minute:02d}"
+    return f"nightly run at {when} installed in {where}; output goes to {display_path(log_file)}"
 
 
 def show(

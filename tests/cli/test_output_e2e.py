@@ -10,6 +10,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ def odd_inbox(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def umask() -> Iterator[object]:
+def umask() -> Iterator[Any]:
     """Set the umask the `digest` subprocess inherits; restored afterwards."""
     old = os.umask(0o022)
     try:
@@ -54,7 +55,8 @@ def test_a_name_that_is_not_utf8_is_processed_and_shown_escaped(odd_inbox: Path,
     assert result.returncode == 0, result.stderr
     day, digest = load_digest(out)
     items = {Path(item["path"]).name: item for item in digest["items"]}
-    assert set(items) == {"\\xff.txt", "evil\\x1b[31m\\ndigest: 99 of 99 files (en 99); 0 failed.txt", "plain.txt"}
+    evil = "evil\\x1b[31m\\ndigest: 99 of 99 files (en 99); 0 failed.txt"
+    assert set(items) == {"\\xff.txt", evil, "plain.txt"}
     odd = items["\\xff.txt"]
     assert odd["link"].endswith("/inbox/%FF.txt")  # the exact name, for machines
     assert (day / odd["translation"]).is_file()
@@ -136,7 +138,7 @@ def _published(out: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
-def test_published_files_follow_the_umask(umask, tmp_path: Path, mask: int, mode: int) -> None:  # type: ignore[no-untyped-def]
+def test_published_files_follow_the_umask(umask: Any, tmp_path: Path, mask: int, mode: int) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "a.txt").write_text(ENGLISH, encoding="utf-8")
@@ -190,6 +192,44 @@ def test_an_out_that_names_a_file_is_a_usage_error(tmp_path: Path) -> None:
     assert afile.read_text() == "mine\n"
 
 
+def test_an_out_under_a_read_only_parent_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tests run as root, whom no mode bit stops: the refusal a read-only parent gives is simulated.
+    import errno
+
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    locked = tmp_path / "locked"
+    real_mkdir = Path.mkdir
+
+    def mkdir(self: Path, *args: object, **kwargs: object) -> None:
+        if self == locked / "out":
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    result = CliRunner().invoke(app, ["run", str(tmp_path), "--out", str(locked / "out"), "--lang", "en"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        f"error: cannot create output folder {locked}/out (permission denied): choose another with --out"
+    ]
+
+    monkeypatch.setattr(Path, "mkdir", real_mkdir)
+    real_access = os.access
+    def access(path: Any, *args: Any, **kwargs: Any) -> bool:
+        return Path(path) != tmp_path / "ro" and real_access(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    result = CliRunner().invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "ro"), "--lang", "en"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        f"error: output folder {tmp_path}/ro is not writable: fix its permissions or choose another with --out"
+    ]
+
+
 def test_a_translations_path_that_is_a_file_is_a_usage_error_before_any_work(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -211,7 +251,9 @@ def test_a_translations_path_that_is_a_file_is_a_usage_error_before_any_work(tmp
 # --- source_url --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>x</script>", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,<script>x</script>", "file:///etc/passwd"]
+)
 def test_source_url_in_digest_json_is_only_ever_http(tmp_path: Path, url: str) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
