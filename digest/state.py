@@ -432,9 +432,10 @@ class StateStore:
             )
         # Damage found now stops the run before it does anything; found mid-run, it would turn
         # into per-file failures and a digest worse than the one already published.
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
         if problems != ["ok"]:
-            raise StateCorrupt(corrupt_message(self.path, "; ".join(problems)))
+            first = " ".join(" ".join(problems).split())  # one line, however SQLite wraps it
+            raise StateCorrupt(corrupt_message(self.path, f"quick_check: {first[:160]}"))
         # FULL: every commit is on disk before it returns, so finished work survives even a power cut.
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
