@@ -88,7 +88,9 @@ def sweep_temporaries(out_dir: Path) -> list[Path]:
     folders = [out_dir]
     try:
         with os.scandir(out_dir) as entries:
-            days = [e.path for e in entries if _DAY_FOLDER.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+            days = [
+                e.path for e in entries if _DAY_FOLDER.fullmatch(e.name) and e.is_dir(follow_symlinks=False)
+            ]
     except OSError:
         return []
     for day in days:
@@ -102,7 +104,9 @@ def sweep_temporaries(out_dir: Path) -> list[Path]:
                 stale = [
                     Path(e.path)
                     for e in entries
-                    if e.name.endswith(".tmp") and is_stale_temporary(e.name) and e.is_file(follow_symlinks=False)
+                    if e.name.endswith(".tmp")
+                    and is_stale_temporary(e.name)
+                    and e.is_file(follow_symlinks=False)
                 ]
         except OSError:
             continue

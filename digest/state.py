@@ -347,7 +347,7 @@ class TranslationMemory:
     def store(
         self, model_id: str, revision: str, source_code: str | None, pairs: Sequence[tuple[str, str]]
     ) -> None:
-        """Remember (source segment, translation) pairs; committed before this returns, unless the lock is held."""
+        """Remember (source segment, translation) pairs, committed at once (skipped while locked)."""
         if not pairs:
             return
         created = now_iso()
@@ -428,7 +428,8 @@ class StateStore:
         if str(mode).lower() != "wal":
             # WAL is what lets readers and the writer coexist; some network filesystems refuse it.
             raise StateError(
-                f"state database {self.path} cannot use WAL journaling (got {mode}): put the output folder on a local disk"
+                f"state database {self.path} cannot use WAL journaling (got {mode}): "
+                f"put the output folder on a local disk"
             )
         # Damage found now stops the run before it does anything; found mid-run, it would turn
         # into per-file failures and a digest worse than the one already published.

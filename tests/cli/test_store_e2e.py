@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.settings import Settings
 from tests.cli.helpers import SAMPLES, digest_command, load_digest, run_cli
 from tests.cli.test_nightly_e2e import _big_corpus, _tm_rows
 from tests.digest.test_state import _HOLDER, overwrite_middle
@@ -41,7 +42,7 @@ def _published(out: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(out)): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and ".digest" not in p.relative_to(out).parts and "translations" not in p.relative_to(out).parts
+        if p.is_file() and not {".digest", "translations"} & set(p.relative_to(out).parts)
     }
 
 
@@ -64,8 +65,11 @@ def test_a_stopped_run_keeps_its_work_and_says_so(
     inbox = tmp_path / "inbox"
     total = _big_corpus(inbox, files=48)
     out = tmp_path / "out"
-    args = ["run", str(inbox), "--model-dir", str(tiny_model_dir), "--out", str(out), "--summarizer", "extractive"]
-    proc = subprocess.Popen([*digest_command(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = ["run", str(inbox), "--model-dir", str(tiny_model_dir), "--out", str(out),
+            "--summarizer", "extractive"]
+    proc = subprocess.Popen(
+        [*digest_command(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 300
     while _tm_rows(out) == 0 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -99,7 +103,9 @@ def test_a_corrupt_store_stops_the_run_and_keeps_the_published_digest(tmp_path: 
     assert second.returncode == 1
     [message] = second.stderr.splitlines()
     assert message.startswith(f"error: state database {database} is corrupt (")
-    assert message.endswith("move it aside with its -wal and -shm files and run again (every file is then translated afresh)")
+    assert message.endswith(
+        "move it aside with its -wal and -shm files and run again (every file is then translated afresh)"
+    )
     assert _published(out) == before
 
 
@@ -108,7 +114,7 @@ def _hindi_inbox(folder: Path, files: int) -> Path:
     return folder
 
 
-def _settings(tiny_model_dir: Path, out: Path) -> object:
+def _settings(tiny_model_dir: Path, out: Path) -> Settings:
     from digest.settings import resolve_settings
 
     return resolve_settings({"model_dir": tiny_model_dir, "out_dir": out, "summarizer": "extractive"})
@@ -130,7 +136,7 @@ def test_a_store_failure_mid_run_publishes_nothing(
     inbox = _hindi_inbox(tmp_path / "inbox", 8)
     out = tmp_path / "out"
     settings = _settings(tiny_model_dir, out)
-    first = run_digest([inbox], settings=settings)  # type: ignore[arg-type]
+    first = run_digest([inbox], settings=settings)
     assert len(first.digest.items) == 8 and not first.digest.failures
     before = _published(out)
 
@@ -142,13 +148,14 @@ def test_a_store_failure_mid_run_publishes_nothing(
         nonlocal calls
         calls += 1
         if calls > 1:
-            raise StateCorrupt(corrupt_message(out / ".digest" / "state.sqlite", "database disk image is malformed"))
+            database = out / ".digest" / "state.sqlite"
+            raise StateCorrupt(corrupt_message(database, "database disk image is malformed"))
         return {}
 
     monkeypatch.setattr(TranslationMemory, "lookup", damaged)
     monkeypatch.setattr("digest.pipeline.WINDOW_SEGMENTS", 1)  # one file a window
     with pytest.raises(StateCorrupt):
-        run_digest([inbox], settings=settings)  # type: ignore[arg-type]
+        run_digest([inbox], settings=settings)
     assert calls > 1
     assert _published(out) == before  # not replaced by a digest of per-file failures
     assert _last_run_status(out) == "failed"
@@ -187,7 +194,7 @@ def test_a_lock_held_mid_run_still_gets_the_night_its_digest(
     progress = _LockOnFirstFile(out / ".digest" / "state.sqlite")
     caplog.set_level(logging.WARNING, logger="digest")
     try:
-        result = run_digest([inbox], settings=_settings(tiny_model_dir, out), progress=progress)  # type: ignore[arg-type]
+        result = run_digest([inbox], settings=_settings(tiny_model_dir, out), progress=progress)
     finally:
         if progress.holder is not None:
             assert progress.holder.stdin is not None
@@ -201,7 +208,7 @@ def test_a_lock_held_mid_run_still_gets_the_night_its_digest(
     assert f"is locked by another process (pid {progress.holder.pid} " in warning
 
     # With the lock gone, the next run saves its work again.
-    again = run_digest([inbox], settings=_settings(tiny_model_dir, out))  # type: ignore[arg-type]
+    again = run_digest([inbox], settings=_settings(tiny_model_dir, out))
     assert not again.digest.failures
     assert _last_run_status(out) == "ok"
 

@@ -71,7 +71,9 @@ def test_sweep_of_a_missing_folder_does_nothing(tmp_path: Path) -> None:
     assert sweep_temporaries(tmp_path / "nowhere") == []
 
 
-def test_a_full_disk_is_named_and_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_is_named_and_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "out" / "digest.json"
     target.parent.mkdir()
     target.write_text("old\n")

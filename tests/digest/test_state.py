@@ -308,7 +308,10 @@ conn.execute("ROLLBACK")
 def hold_write_lock(database: Path) -> subprocess.Popen[str]:
     """Another process holding `database`'s write lock, as `sqlite3` with an open transaction would."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(database)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", _HOLDER, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
     return holder
@@ -320,7 +323,9 @@ def release(holder: subprocess.Popen[str]) -> None:
     holder.wait(timeout=30)
 
 
-def test_a_database_locked_past_the_wait_names_its_holder(out_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_database_locked_past_the_wait_names_its_holder(
+    out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from digest.errors import StateBusy
 
     with StateStore.open(out_dir) as store:
