@@ -307,8 +307,11 @@ class _Database:
             self.gave_up = True
             if not self._warned:
                 self._warned = True
-                log.warning("%s; until it is free this run saves no progress (%s first), so the "
-                            "next run redoes that work; the digest is still written", exc, what)
+                log.warning(
+                    "state database %s is locked by %s: this run goes on and still writes its digest, "
+                    "but saves no progress (%s first) while it stays locked; the next run redoes that work",
+                    self.path, lock_holders(self.path), what,
+                )
             else:
                 log.debug("skipped saving %s: %s", what, exc)
             return None

@@ -380,7 +380,7 @@ def test_writes_blocked_past_the_wait_are_skipped_with_one_warning(
         warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
         assert len(warnings) == 1
         assert f"is locked by another process (pid {holder.pid} " in warnings[0]
-        assert "digest is still written" in warnings[0]
+        assert "this run goes on and still writes its digest" in warnings[0]
         # Once the lock is free, writes are saved again.
         store.put_file(record("/docs/after.txt"))
         store.finish_run(run_id, "ok")
