@@ -17,6 +17,7 @@ import typer
 from digest import __version__
 from digest.errors import ConfigError, DigestError
 from digest.names import display_path, printable
+from digest.signals import Terminated, sigterm_interrupts
 
 app = typer.Typer(
     name="digest",
@@ -97,7 +98,8 @@ def _err(message: str) -> None:
 def _guard() -> Iterator[None]:
     """Map library errors to one-line messages and exit codes; tracebacks only with --verbose."""
     try:
-        yield
+        with sigterm_interrupts():
+            yield
     except ConfigError as exc:
         _err(str(exc))
         raise typer.Exit(2) from None
@@ -106,6 +108,9 @@ def _guard() -> Iterator[None]:
             traceback.print_exc()
         _err(str(exc))
         raise typer.Exit(1) from None
+    except Terminated:
+        _err("stopped by SIGTERM: finished work is kept; run again to complete")
+        raise typer.Exit(143) from None  # 128 + SIGTERM, what a killed process reports
     except KeyboardInterrupt:
         _err("interrupted: finished work is kept; run again to complete")
         raise typer.Exit(130) from None
