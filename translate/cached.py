@@ -64,7 +64,10 @@ class CachedTranslator:
                     f"{model_id} returned {len(outputs)} translations for {len(chunk)} segments"
                 )
             pairs = list(zip(chunk, outputs))
-            self.memory.store(model_id, self.revision, source_code, pairs)
+            # An empty translation of a non-blank segment is a model failure, never remembered: once
+            # the model is repaired (same weights, so same revision) the segment is translated again.
+            kept = [(segment, text) for segment, text in pairs if text.strip() or not segment.strip()]
+            self.memory.store(model_id, self.revision, source_code, kept)
             done.update(pairs)
             self.translated += len(chunk)
             self._report(len(chunk))
