@@ -66,5 +66,6 @@ def convert_models(
     for model_id in model_ids:
         location = locate_model(model_id, model_dir=settings.model_dir, offline=settings.offline)
         # The translator's own choice of folder, so a model converted ahead of time is the one a run loads.
-        converted.append((model_id, convert_model(location, quantization=quant, cache_root=cache_root_for(location))))
+        folder = convert_model(location, quantization=quant, cache_root=cache_root_for(location))
+        converted.append((model_id, folder))
     return converted

@@ -248,7 +248,7 @@ class ModelCache:
 
 
 def build_summarizer(settings: Settings, models: ModelCache) -> Summarizer:
-    """The configured summarizer; an abstractive one whose model is missing or broken fails the run at once."""
+    """The configured summarizer; an abstractive one whose model is missing or broken fails the run now."""
     from summarize.registry import get_summarizer
 
     location = models.locate(settings.summary_model) if settings.summarizer == "abstractive" else None
@@ -438,7 +438,7 @@ def _process_window(
 
 
 def empty_output(document: Document, translation: Translation, *, route: ModelRoute) -> str | None:
-    """Why a translation of a non-blank document that came out blank is a failure; None when it is not blank."""
+    """Why a blank translation of a non-blank document is a failure; None when it is not blank."""
     if translation.text.strip() or not document.body.strip():
         return None
     model = route.model_id or "(identity)"
@@ -453,7 +453,7 @@ def empty_summary(translation: Translation, summary: str, *, settings: Settings)
     if summary.strip() or not translation.text.strip():
         return None
     if settings.summarizer != "abstractive":
-        return "summary came out empty: the extractive summarizer found no sentence: check the document's text"
+        return "summary came out empty: the extractive summarizer found no sentence: check the text"
     model = settings.summary_model
     return (
         f"summary came out empty: model {model} may be broken (check its tokenizer files): "

@@ -34,6 +34,11 @@ def get_summarizer(
     if location is None:
         raise ValueError("the abstractive summarizer needs the location of its model")
     summarizer: Summarizer = build_on_backend(
-        backend, SUMMARIZER_BACKENDS, location, device=device, num_beams=num_beams, max_batch_tokens=max_batch_tokens
+        backend,
+        SUMMARIZER_BACKENDS,
+        location,
+        device=device,
+        num_beams=num_beams,
+        max_batch_tokens=max_batch_tokens,
     )
     return summarizer

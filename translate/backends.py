@@ -64,7 +64,9 @@ def build_on_backend(backend: str, registry: dict[str, str], location: ModelLoca
     try:
         _ = runner.model
     except BackendFailed as exc:
-        log.warning("the ct2 backend cannot use %s (%s); using transformers instead", exc.model_id, exc.reason)
+        log.warning(
+            "the ct2 backend cannot use %s (%s); using transformers instead", exc.model_id, exc.reason
+        )
         return load_backend_class("hf", registry)(location, **options)
     return built
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from digest.errors import BackendFailed, BackendUnavailable, ConfigError, first_line
 from digest.hub import ModelLocation
+from translate.hf import broken, load_tokenizer, read_checkpoint_config
 
 # Written last into a conversion folder: a folder without it (or whose files no longer match it)
 # is a crashed or damaged conversion and is never loaded.
@@ -111,6 +112,9 @@ def convert_model(location: ModelLocation, *, quantization: str, cache_root: Pat
     if is_complete(target):
         return target
     _check_supported(location)
+    # A damaged checkpoint is the checkpoint's problem on every backend: reported as such, not as a
+    # conversion failure (the converter would build from transformers 5's near-empty stand-in tokenizer).
+    load_tokenizer(location, read_checkpoint_config(location))
     # Imported here: the converter pulls in torch and transformers.
     try:
         import ctranslate2
@@ -126,9 +130,10 @@ def convert_model(location: ModelLocation, *, quantization: str, cache_root: Pat
     _sweep_stale(target.parent)
     staging = Path(tempfile.mkdtemp(prefix=f".partial-{target.name}-", dir=target.parent))
     try:
+        # The converter raises anything (AttributeError, KeyError, ...); --verbose shows the cause.
         try:
             _convert_into(location, staging, quantization=quantization)
-        except Exception as exc:  # noqa: BLE001 - the converter raises anything; --verbose shows the cause
+        except Exception as exc:
             raise BackendFailed(location.model_id, f"conversion failed: {first_line(exc)}") from exc
         _write_manifest(staging, location=location, quantization=quantization, version=ctranslate2.__version__)
         _publish(staging, target)
@@ -267,8 +272,6 @@ def _check_supported(location: ModelLocation) -> None:
     try:
         config = json.loads((Path(location.path) / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        from translate.hf import broken
-
         raise broken(location, f"its config.json cannot be read ({first_line(exc)})") from None
     model_type = config.get("model_type") if isinstance(config, dict) else None
     if model_type not in _SUPPORTED:

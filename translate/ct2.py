@@ -118,8 +118,9 @@ class CT2Runner(Seq2SeqRunner):
                 intra_threads=cpu_cores() if self.ct2_device == "cpu" else 0,
                 inter_threads=1,
             )
-        except Exception as exc:  # noqa: BLE001 - a damaged model.bin surfaces as RuntimeError, IndexError, ...
-            raise BackendFailed(self.location.model_id, f"its conversion in {path} does not load: {first_line(exc)}")
+        except Exception as exc:  # a damaged model.bin surfaces as RuntimeError, IndexError, ...
+            reason = f"its conversion in {path} does not load: {first_line(exc)}"
+            raise BackendFailed(self.location.model_id, reason) from exc
 
     @cached_property
     def _suppressed(self) -> list[list[str]]:

@@ -108,26 +108,35 @@ _MIN_VOCAB_SHARE = 0.5
 def broken(location: ModelLocation, problem: str) -> ModelBroken:
     """The error for a checkpoint at `location` that is damaged: `problem` names the file."""
     folder = location.path if location.origin in ("model-dir", "path") else None
-    fix = "" if folder is not None else f"re-download it with `hf download {location.model_id} --force-download`"
-    return ModelBroken(location.model_id, problem, folder=folder, fix=fix)
+    if folder is not None:
+        return ModelBroken(location.model_id, problem, folder=folder)
+    # From the Hugging Face cache: the fix refreshes the cached snapshot.
+    fix = f"re-download it with `hf download {location.model_id} --force-download`"
+    return ModelBroken(location.model_id, problem, fix=fix)
+
+
+def _checked_json(location: ModelLocation, name: str) -> dict[str, Any]:
+    path = Path(location.path) / name
+    try:
+        return _read_json(path)
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise broken(location, f"{path} cannot be read ({first_line(exc)})") from None
 
 
 def read_checkpoint_config(location: ModelLocation) -> dict[str, Any]:
-    """The checkpoint's config.json, checked along with generation_config.json; ModelBroken names a bad file."""
-    for name in ("generation_config.json", "config.json"):
-        path = Path(location.path) / name
-        try:
-            data = _read_json(path)
-        except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            raise broken(location, f"{path} cannot be read ({first_line(exc)})") from None
-    if not data.get("model_type"):
+    """The checkpoint's config.json, generation_config.json checked too; ModelBroken names a bad file."""
+    _checked_json(location, "generation_config.json")  # read again by decode_options, which trusts it
+    config = _checked_json(location, "config.json")
+    if not config.get("model_type"):
         raise broken(location, f"{Path(location.path) / 'config.json'} names no model_type")
-    return data
+    return config
 
 
 def missing_tokenizer_files(folder: Path, model_type: str | None) -> str:
-    """The tokenizer files `folder` lacks for `model_type` in words ("tokenizer.json or sentencepiece.bpe.model");
-    "" when one complete set is there or the type is unknown."""
+    """The tokenizer files `folder` lacks for `model_type`, in words ("a or b"); "" when it lacks none.
+
+    "" too for a model type without a known file list: `check_tokenizer` still guards those.
+    """
     sources = _TOKENIZER_SOURCES.get(model_type or "")
     if not sources or any(all((folder / name).is_file() for name in names) for names in sources):
         return ""
@@ -135,10 +144,11 @@ def missing_tokenizer_files(folder: Path, model_type: str | None) -> str:
 
 
 def check_tokenizer(location: ModelLocation, tokenizer: Any, config: dict[str, Any]) -> None:
-    """Raise ModelBroken unless `tokenizer`'s vocabulary fits the model's (same order of size, special ids in range)."""
+    """Raise ModelBroken unless `tokenizer` fits the model's vocabulary (comparable size, ids in range)."""
     vocab_size = int(config.get("vocab_size") or 0)
     size = len(tokenizer)
-    special = [i for i in (tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id) if i is not None]
+    ids = (tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id)
+    special = [i for i in ids if i is not None]
     if vocab_size and (size < vocab_size * _MIN_VOCAB_SHARE or any(i >= vocab_size for i in special)):
         missing = missing_tokenizer_files(Path(location.path), config.get("model_type"))
         files = f"missing {missing}" if missing else "its tokenizer files are damaged"
@@ -146,6 +156,22 @@ def check_tokenizer(location: ModelLocation, tokenizer: Any, config: dict[str, A
             location,
             f"its tokenizer has {size} tokens but the model has {vocab_size} ({files} in {location.path})",
         )
+
+
+def load_tokenizer(location: ModelLocation, config: dict[str, Any]) -> Any:
+    """The checkpoint's tokenizer, checked against its model; ModelBroken names missing or damaged files."""
+    from transformers import AutoTokenizer
+
+    folder = Path(location.path)
+    missing = missing_tokenizer_files(folder, config.get("model_type"))
+    if missing:
+        raise broken(location, f"its tokenizer files are missing ({missing} in {folder})")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True, trust_remote_code=False)
+    except (OSError, ValueError, TypeError) as exc:  # TypeError: a slow tokenizer missing a file
+        raise broken(location, f"its tokenizer in {folder} cannot be loaded ({first_line(exc)})") from None
+    check_tokenizer(location, tokenizer, config)
+    return tokenizer
 
 
 def is_nllb(folder: Path) -> bool:
@@ -273,18 +299,7 @@ class Seq2SeqRunner:
     def tokenizer(self) -> Any:
         """The checkpoint's tokenizer (loaded without the weights, so counting tokens stays cheap)."""
         if self._tokenizer is None:
-            from transformers import AutoTokenizer
-
-            folder = Path(self.location.path)
-            missing = missing_tokenizer_files(folder, self.config.get("model_type"))
-            if missing:
-                raise broken(self.location, f"its tokenizer files are missing ({missing} in {folder})")
-            try:
-                tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True, trust_remote_code=False)
-            except (OSError, ValueError, TypeError) as exc:  # TypeError: a slow tokenizer missing a file
-                raise broken(self.location, f"its tokenizer in {folder} cannot be loaded ({first_line(exc)})") from None
-            check_tokenizer(self.location, tokenizer, self.config)
-            self._tokenizer = tokenizer
+            self._tokenizer = load_tokenizer(self.location, self.config)
         return self._tokenizer
 
     def prepare(self) -> None:

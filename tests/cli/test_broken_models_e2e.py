@@ -132,7 +132,9 @@ def test_a_broken_summarizer_stops_the_run_before_any_translation(
     assert not any(p.is_dir() and not p.name.startswith(".") for p in out.iterdir())  # no digest
 
 
-def test_an_empty_translation_is_a_failure_not_a_success(tiny_model_dir: Path, tmp_path: Path, inbox: Path) -> None:
+def test_an_empty_translation_is_a_failure_not_a_success(
+    tiny_model_dir: Path, tmp_path: Path, inbox: Path
+) -> None:
     models = copy_models(tiny_model_dir, tmp_path, MARIAN)
     bias_towards(models / MARIAN, 0)  # opus-mt's end token: every translation ends at once
     out = tmp_path / "out"
@@ -152,7 +154,9 @@ def test_an_empty_translation_is_a_failure_not_a_success(tiny_model_dir: Path, t
     assert len(lines) == 1 and "came out empty" in lines[0] and MARIAN in lines[0], single.stderr
 
 
-def test_an_empty_summary_is_a_failure_not_a_success(tiny_model_dir: Path, tmp_path: Path, inbox: Path) -> None:
+def test_an_empty_summary_is_a_failure_not_a_success(
+    tiny_model_dir: Path, tmp_path: Path, inbox: Path
+) -> None:
     models = copy_models(tiny_model_dir, tmp_path, MARIAN, BART_MODEL)
     bias_towards(models / BART_MODEL, 2)  # BART's end token
     edit_json(models / BART_MODEL / "generation_config.json", min_length=0)

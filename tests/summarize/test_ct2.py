@@ -78,13 +78,15 @@ def test_a_bart_saved_by_current_transformers_converts(tiny_model_dir: Path, tmp
     shutil.copytree(tiny_model_dir / BART_MODEL, models / BART_MODEL)
     config_file = models / BART_MODEL / "config.json"
     config = json.loads(config_file.read_text(encoding="utf-8"))
-    for name in ("normalize_before", "normalize_embedding", "add_final_layer_norm", "static_position_embeddings",
-                 "add_bias_logits", "extra_pos_embeddings"):
+    legacy = ("normalize_before", "normalize_embedding", "add_final_layer_norm", "static_position_embeddings",
+              "add_bias_logits", "extra_pos_embeddings")
+    for name in legacy:
         config.pop(name, None)
     config_file.write_text(json.dumps(config), encoding="utf-8")
     location = locate_model(BART_MODEL, model_dir=models)
     hf = HFSummarizer(location, device="cpu", num_beams=1)
-    ct2 = CT2Summarizer(location, device="cpu", num_beams=1, quantization="float32", cache_root=tmp_path / "c")
+    cache = tmp_path / "c"
+    ct2 = CT2Summarizer(location, device="cpu", num_beams=1, quantization="float32", cache_root=cache)
 
     expected = hf.summarize([ENGLISH_TEXT[:400]])
 

@@ -40,7 +40,9 @@ def test_the_tiny_checkpoints_pass_the_tokenizer_check(tiny_model_dir: Path, mod
     assert len(runner.tokenizer) >= runner.config["vocab_size"] // 2
 
 
-def test_nllb_without_its_tokenizer_files_fails_at_load_naming_them(tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_nllb_without_its_tokenizer_files_fails_at_load_naming_them(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
     models = copy_model(tiny_model_dir, tmp_path, NLLB_MODEL)
     for name in ("tokenizer.json", "sentencepiece.bpe.model"):
         (models / NLLB_MODEL / name).unlink()
@@ -64,7 +66,9 @@ def test_a_summarizer_without_its_tokenizer_files_fails_at_load(tiny_model_dir: 
     assert_one_line_with_fix(info.value, BART_MODEL, "tokenizer.json")
 
 
-def test_a_tokenizer_far_smaller_than_the_models_vocabulary_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_a_tokenizer_far_smaller_than_the_models_vocabulary_is_refused(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
     # Whatever the files, a tokenizer that does not cover the model's vocabulary is not the model's own.
     models = copy_model(tiny_model_dir, tmp_path, MARIAN)
     config_file = models / MARIAN / "config.json"
@@ -109,3 +113,21 @@ def test_garbage_weights_name_the_folder(tiny_model_dir: Path, tmp_path: Path) -
         translator.translate(["नमस्ते दुनिया।"])
 
     assert_one_line_with_fix(info.value, MARIAN, "weights")
+
+
+def test_converting_a_broken_checkpoint_names_the_checkpoints_problem(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("ctranslate2")
+    from translate.convert import convert_model
+
+    models = copy_model(tiny_model_dir, tmp_path, NLLB_MODEL)
+    for name in ("tokenizer.json", "sentencepiece.bpe.model"):
+        (models / NLLB_MODEL / name).unlink()
+
+    with pytest.raises(ModelBroken) as info:
+        location = locate_model(NLLB_MODEL, model_dir=models)
+        convert_model(location, quantization="int8", cache_root=tmp_path / "c")
+
+    assert_one_line_with_fix(info.value, NLLB_MODEL, "tokenizer.json")
+    assert not (tmp_path / "c" / "ct2").exists() or not any((tmp_path / "c" / "ct2").rglob("model.bin"))

@@ -320,7 +320,9 @@ def test_a_conversion_that_never_loads_fails_with_the_reason(
     assert message.endswith("use --backend hf")
 
 
-def test_a_converter_crash_becomes_a_one_line_reason(tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_converter_crash_becomes_a_one_line_reason(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     location = locate_model(MARIAN, model_dir=tiny_model_dir)
 
     def crash(location: ModelLocation, out: Path, *, quantization: str) -> None:
@@ -328,7 +330,8 @@ def test_a_converter_crash_becomes_a_one_line_reason(tiny_model_dir: Path, tmp_p
 
     monkeypatch.setattr(convert, "_convert_into", crash)
 
-    with pytest.raises(BackendFailed, match=r"conversion failed: AttributeError: .*normalize_before.*--backend hf$"):
+    expected = r"conversion failed: AttributeError: .*normalize_before.*--backend hf$"
+    with pytest.raises(BackendFailed, match=expected):
         convert_model(location, quantization="int8", cache_root=tmp_path / "cache")
 
 
@@ -349,8 +352,9 @@ def test_under_auto_a_model_ct2_cannot_load_falls_back_to_transformers_with_one_
     explicit = get_translator("ct2", location, device="cpu")
 
     assert isinstance(auto, HFTranslator) and not isinstance(auto, CT2Translator)
+    reason = "conversion failed: KeyError: 'relu6'"
     assert [r.getMessage() for r in caplog.records] == [
-        f"the ct2 backend cannot use {MARIAN} (conversion failed: KeyError: 'relu6'); using transformers instead"
+        f"the ct2 backend cannot use {MARIAN} ({reason}); using transformers instead"
     ]
     with pytest.raises(BackendFailed, match="relu6"):
         explicit.translate(sample_sentences("hi")[:1])
@@ -369,7 +373,8 @@ def test_models_convert_stores_where_the_translator_looks(tiny_model_dir: Path, 
 
     [(model_id, folder)] = convert_models([model_path], settings=settings, quantization="int8")
 
-    translator = CT2Translator(locate_model(model_path, model_dir=other_dir), device="cpu", quantization="int8")
+    location = locate_model(model_path, model_dir=other_dir)
+    translator = CT2Translator(location, device="cpu", quantization="int8")
     assert model_id == model_path
     assert folder == translator.converted_path
     assert not (other_dir / "ct2").exists()
