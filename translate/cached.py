@@ -48,9 +48,12 @@ class CachedTranslator:
         model_id = self.model_id
         assert model_id is not None  # checked in __init__
         unique = list(dict.fromkeys(segments))
+        # An empty translation of a non-blank segment (stored by a release without this check, from a
+        # model with missing tokenizer files) is a miss, so a repaired model translates it again.
         done: dict[str, str] = {
             unique[index]: text
             for index, text in self.memory.lookup(model_id, self.revision, source_code, unique).items()
+            if text.strip() or not unique[index].strip()
         }
         missing = [segment for segment in unique if segment not in done]
         served = len(segments) - len(missing)
