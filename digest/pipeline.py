@@ -426,7 +426,7 @@ def _process_window(
     failures: list[Failure] = []
     for item, translation, summary in zip(window, result.translations, summaries):
         path = str(item.document.path)
-        problem = empty_output(item.document, translation, route=route) or empty_summary(
+        problem = empty_translation(item.document, translation, route=route) or empty_summary(
             translation, summary, settings=settings
         )
         if problem:
@@ -437,7 +437,7 @@ def _process_window(
     return WindowOutcome(finished, failures, result.translated, result.from_cache)
 
 
-def empty_output(document: Document, translation: Translation, *, route: ModelRoute) -> str | None:
+def empty_translation(document: Document, translation: Translation, *, route: ModelRoute) -> str | None:
     """Why a blank translation of a non-blank document is a failure; None when it is not blank."""
     if translation.text.strip() or not document.body.strip():
         return None
@@ -547,7 +547,7 @@ def translate_file(path: Path, *, settings: Settings, progress: Progress | None 
     item = detected[0]
     models = ModelCache(settings)
     result, _revision = _translate_window([item], route=item.route, models=models, progress=progress or NoProgress())
-    if empty_output(document, result.translations[0], route=item.route):
+    if empty_translation(document, result.translations[0], route=item.route):
         model = item.route.model_id or "(identity)"
         raise ModelBroken(model, f"its translation of {path} came out empty (check its tokenizer files)",
                           fix=f"re-download it with `hf download {model}`")
