@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def first_line(exc: BaseException) -> str:
+    """`exc` as one line for a message: its type and the first line of its text."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
 class DigestError(Exception):
     """Base of every error a user should see as one line: the problem and the fix."""
 
@@ -63,3 +69,23 @@ class StateDiskFull(StateError, DiskFull):
 
 class ScheduleError(DigestError):
     """A nightly schedule cannot be installed, shown or removed."""
+
+
+class ModelBroken(DigestError):
+    """A model is on disk but a file of it is missing, unreadable or inconsistent with the rest."""
+
+    def __init__(self, model_id: str, problem: str, *, folder: object = None, fix: str = "") -> None:
+        self.model_id = model_id
+        self.problem = problem
+        where = f" --local-dir {folder}" if folder is not None else ""
+        self.fix = fix or f"re-download it with `hf download {model_id}{where}`"
+        super().__init__(f"model {model_id} is broken: {problem}: {self.fix}")
+
+
+class BackendFailed(BackendUnavailable):
+    """The ct2 backend cannot convert or load a model (under --backend auto, transformers is used instead)."""
+
+    def __init__(self, model_id: str, reason: str) -> None:
+        self.model_id = model_id
+        self.reason = reason
+        super().__init__(f"the ct2 backend cannot use {model_id} ({reason}): use --backend hf")

@@ -48,7 +48,7 @@ def convert_models(
     model_ids: Sequence[str], *, settings: Settings, quantization: str | None = None
 ) -> list[tuple[str, Path]]:
     """Convert the given models (default: every available one on the table) to CTranslate2."""
-    from translate.convert import convert_model, default_cache_root, default_quantization
+    from translate.convert import cache_root_for, convert_model, default_quantization
 
     if not model_ids:
         table = model_table(settings=settings)
@@ -65,7 +65,7 @@ def convert_models(
     converted = []
     for model_id in model_ids:
         location = locate_model(model_id, model_dir=settings.model_dir, offline=settings.offline)
-        converted.append(
-            (model_id, convert_model(location, quantization=quant, cache_root=default_cache_root(settings.model_dir)))
-        )
+        # The translator's own choice of folder, so a model converted ahead of time is the one a run loads.
+        folder = convert_model(location, quantization=quant, cache_root=cache_root_for(location))
+        converted.append((model_id, folder))
     return converted

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from digest.atomic import sweep_temporaries, write_text_atomic
 from digest.documents import read_document, walk_inputs
-from digest.errors import DigestError, ModelUnavailable, StateError, UnsupportedLanguage
+from digest.errors import DigestError, ModelBroken, ModelUnavailable, StateError, UnsupportedLanguage
 from digest.hub import ModelLocation, locate_model
 from digest.progress import NoProgress, Progress
 from digest.records import (
@@ -248,11 +248,11 @@ class ModelCache:
 
 
 def build_summarizer(settings: Settings, models: ModelCache) -> Summarizer:
-    """The configured summarizer; an abstractive one whose model is missing fails the run at once."""
+    """The configured summarizer; an abstractive one whose model is missing or broken fails the run now."""
     from summarize.registry import get_summarizer
 
     location = models.locate(settings.summary_model) if settings.summarizer == "abstractive" else None
-    return get_summarizer(
+    summarizer = get_summarizer(
         settings.summarizer,
         location=location,
         backend=settings.backend,
@@ -260,6 +260,10 @@ def build_summarizer(settings: Settings, models: ModelCache) -> Summarizer:
         num_beams=settings.num_beams,
         max_batch_tokens=settings.max_batch_tokens,
     )
+    prepare = getattr(summarizer, "prepare", None)
+    if prepare is not None:
+        prepare()  # loaded now: a broken model stops the run before any translation, as a missing one does
+    return summarizer
 
 
 def summarizer_id(settings: Settings) -> str:
@@ -430,13 +434,43 @@ def _process_window(
         log.debug("unexpected error in %s", [str(i.document.path) for i in window], exc_info=True)
         message = f"unexpected error: {type(exc).__name__}: {exc} (run with --verbose for details)"
         return WindowOutcome([], _fail_all(window, message, progress))
-    finished = [
-        Finished(item, translation, summary, revision, summarizer_id(settings))
-        for item, translation, summary in zip(window, result.translations, summaries)
-    ]
-    for item in window:
-        progress.file_done(str(item.document.path), ok=True)
-    return WindowOutcome(finished, [], result.translated, result.from_cache)
+    finished: list[Finished] = []
+    failures: list[Failure] = []
+    for item, translation, summary in zip(window, result.translations, summaries):
+        path = str(item.document.path)
+        problem = empty_translation(item.document, translation, route=route) or empty_summary(
+            translation, summary, settings=settings
+        )
+        if problem:
+            failures.append(Failure(path, problem))
+        else:
+            finished.append(Finished(item, translation, summary, revision, summarizer_id(settings)))
+        progress.file_done(path, ok=not problem)
+    return WindowOutcome(finished, failures, result.translated, result.from_cache)
+
+
+def empty_translation(document: Document, translation: Translation, *, route: ModelRoute) -> str | None:
+    """Why a blank translation of a non-blank document is a failure; None when it is not blank."""
+    if translation.text.strip() or not document.body.strip():
+        return None
+    model = route.model_id or "(identity)"
+    return (
+        f"translation came out empty: model {model} may be broken (check its tokenizer files): "
+        f"re-download it with `hf download {model}`"
+    )
+
+
+def empty_summary(translation: Translation, summary: str, *, settings: Settings) -> str | None:
+    """Why a blank summary of a non-blank translation is a failure; None when it is not blank."""
+    if summary.strip() or not translation.text.strip():
+        return None
+    if settings.summarizer != "abstractive":
+        return "summary came out empty: the extractive summarizer found no sentence: check the text"
+    model = settings.summary_model
+    return (
+        f"summary came out empty: model {model} may be broken (check its tokenizer files): "
+        f"re-download it with `hf download {model}`, or use --summarizer extractive"
+    )
 
 
 def _translate_window(
@@ -525,6 +559,10 @@ def translate_file(path: Path, *, settings: Settings, progress: Progress | None 
     item = detected[0]
     models = ModelCache(settings)
     result, _revision = _translate_window([item], route=item.route, models=models, progress=progress or NoProgress())
+    if empty_translation(document, result.translations[0], route=item.route):
+        model = item.route.model_id or "(identity)"
+        raise ModelBroken(model, f"its translation of {path} came out empty (check its tokenizer files)",
+                          fix=f"re-download it with `hf download {model}`")
     return FileTranslation(document, item.detection, item.route, result.translations[0])
 
 

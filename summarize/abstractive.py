@@ -43,6 +43,10 @@ class HFSummarizer:
         )
         self._max_input_tokens = max_input_tokens
 
+    def prepare(self) -> None:
+        """Load the model now, so a broken one fails before any document is translated."""
+        self.runner.prepare()
+
     @property
     def max_input_tokens(self) -> int:
         """The longest text, in tokens, summarized in one pass (the model's limit unless set lower)."""

@@ -6,7 +6,7 @@ from digest.errors import ConfigError
 from digest.hub import ModelLocation
 from summarize.base import Summarizer
 from summarize.extractive import ExtractiveSummarizer
-from translate.backends import load_backend_class, resolve_backend
+from translate.backends import build_on_backend
 
 # backend name -> "module:Class" of the abstractive summarizer it runs.
 SUMMARIZER_BACKENDS: dict[str, str] = {
@@ -33,6 +33,12 @@ def get_summarizer(
         raise ConfigError(f"unknown summarizer {name!r}: choose one of {', '.join(SUMMARIZERS)}")
     if location is None:
         raise ValueError("the abstractive summarizer needs the location of its model")
-    cls = load_backend_class(resolve_backend(backend), SUMMARIZER_BACKENDS)
-    summarizer: Summarizer = cls(location, device=device, num_beams=num_beams, max_batch_tokens=max_batch_tokens)
+    summarizer: Summarizer = build_on_backend(
+        backend,
+        SUMMARIZER_BACKENDS,
+        location,
+        device=device,
+        num_beams=num_beams,
+        max_batch_tokens=max_batch_tokens,
+    )
     return summarizer

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 from typing import Any
 
-from digest.errors import BackendUnavailable
+from digest.errors import BackendFailed, BackendUnavailable
 from digest.hub import ModelLocation
 from translate.base import Translator
 
@@ -15,6 +16,8 @@ TRANSLATOR_BACKENDS: dict[str, str] = {
     "hf": "translate.hf:HFTranslator",
     "ct2": "translate.ct2:CT2Translator",
 }
+
+log = logging.getLogger("digest")
 
 # The package each backend needs beyond the core install, and how to get it.
 _EXTRAS: dict[str, tuple[str, str]] = {
@@ -46,8 +49,29 @@ def load_backend_class(name: str, registry: dict[str, str]) -> Any:
     return getattr(importlib.import_module(module_name), class_name)
 
 
+def build_on_backend(backend: str, registry: dict[str, str], location: ModelLocation, **options: Any) -> Any:
+    """The class registered for `backend` built for `location`.
+
+    Under "auto" a ct2 model is converted and loaded here, and one that CTranslate2 cannot convert or
+    load falls back to transformers with one warning; a backend named explicitly fails where it fails.
+    """
+    name = resolve_backend(backend)
+    built = load_backend_class(name, registry)(location, **options)
+    if backend != "auto" or name == "hf":
+        return built
+    runner = built.runner
+    _ = runner.tokenizer  # a broken checkpoint fails on every backend: no fallback for it
+    try:
+        _ = runner.model
+    except BackendFailed as exc:
+        log.warning(
+            "the ct2 backend cannot use %s (%s); using transformers instead", exc.model_id, exc.reason
+        )
+        return load_backend_class("hf", registry)(location, **options)
+    return built
+
+
 def get_translator(backend: str, location: ModelLocation, **options: Any) -> Translator:
     """A translator for the model at `location` on `backend` ("auto", "hf", "ct2")."""
-    cls = load_backend_class(resolve_backend(backend), TRANSLATOR_BACKENDS)
-    translator: Translator = cls(location, **options)
+    translator: Translator = build_on_backend(backend, TRANSLATOR_BACKENDS, location, **options)
     return translator

@@ -48,9 +48,12 @@ class CachedTranslator:
         model_id = self.model_id
         assert model_id is not None  # checked in __init__
         unique = list(dict.fromkeys(segments))
+        # An empty translation of a non-blank segment (stored by a release without this check, from a
+        # model with missing tokenizer files) is a miss, so a repaired model translates it again.
         done: dict[str, str] = {
             unique[index]: text
             for index, text in self.memory.lookup(model_id, self.revision, source_code, unique).items()
+            if text.strip() or not unique[index].strip()
         }
         missing = [segment for segment in unique if segment not in done]
         served = len(segments) - len(missing)
@@ -64,7 +67,10 @@ class CachedTranslator:
                     f"{model_id} returned {len(outputs)} translations for {len(chunk)} segments"
                 )
             pairs = list(zip(chunk, outputs))
-            self.memory.store(model_id, self.revision, source_code, pairs)
+            # An empty translation of a non-blank segment is a model failure, never remembered: once
+            # the model is repaired (same weights, so same revision) the segment is translated again.
+            kept = [(segment, text) for segment, text in pairs if text.strip() or not segment.strip()]
+            self.memory.store(model_id, self.revision, source_code, kept)
             done.update(pairs)
             self.translated += len(chunk)
             self._report(len(chunk))

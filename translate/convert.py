@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from digest.errors import BackendUnavailable, ConfigError, ModelUnavailable
+from digest.errors import BackendFailed, BackendUnavailable, ConfigError, first_line
 from digest.hub import ModelLocation
+from translate.hf import broken, load_tokenizer, read_checkpoint_config
 
 # Written last into a conversion folder: a folder without it (or whose files no longer match it)
 # is a crashed or damaged conversion and is never loaded.
@@ -111,6 +112,9 @@ def convert_model(location: ModelLocation, *, quantization: str, cache_root: Pat
     if is_complete(target):
         return target
     _check_supported(location)
+    # A damaged checkpoint is the checkpoint's problem on every backend: reported as such, not as a
+    # conversion failure (the converter would build from transformers 5's near-empty stand-in tokenizer).
+    load_tokenizer(location, read_checkpoint_config(location))
     # Imported here: the converter pulls in torch and transformers.
     try:
         import ctranslate2
@@ -126,13 +130,47 @@ def convert_model(location: ModelLocation, *, quantization: str, cache_root: Pat
     _sweep_stale(target.parent)
     staging = Path(tempfile.mkdtemp(prefix=f".partial-{target.name}-", dir=target.parent))
     try:
-        _convert_into(location, staging, quantization=quantization)
+        # The converter raises anything (AttributeError, KeyError, ...); --verbose shows the cause.
+        try:
+            _convert_into(location, staging, quantization=quantization)
+        except Exception as exc:
+            raise BackendFailed(location.model_id, f"conversion failed: {first_line(exc)}") from exc
         _write_manifest(staging, location=location, quantization=quantization, version=ctranslate2.__version__)
         _publish(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
     return target
+
+
+def discard(folder: Path) -> None:
+    """Remove a conversion folder (a damaged one); the next `convert_model` converts again."""
+    if not folder.exists():
+        return
+    # Moved aside first, so a reader never sees a half-deleted folder under the published name.
+    doomed = Path(tempfile.mkdtemp(prefix=f".partial-{folder.name}-", dir=folder.parent))
+    os.replace(folder, doomed / "old")
+    shutil.rmtree(doomed)
+
+
+# Layout flags of fairseq-era configs that CTranslate2's BART converter reads but configs saved by
+# transformers 5 no longer carry. BART is post-norm with a layer norm on its embeddings.
+_BART_LEGACY = {"normalize_before": False, "normalize_embedding": True}
+
+
+def _converter_class() -> Any:
+    from ctranslate2.converters import TransformersConverter
+
+    class Converter(TransformersConverter):  # type: ignore[misc]
+        def load_model(self, model_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
+            model = super().load_model(model_class, model_name_or_path, **kwargs)
+            if getattr(model.config, "model_type", None) == "bart":
+                for name, value in _BART_LEGACY.items():
+                    if not hasattr(model.config, name):
+                        setattr(model.config, name, value)
+            return model
+
+    return Converter
 
 
 def _convert_into(location: ModelLocation, out: Path, *, quantization: str) -> None:
@@ -144,11 +182,9 @@ def _convert_into(location: ModelLocation, out: Path, *, quantization: str) -> N
     # special tokens, so its M2M100 step that appends NLLB language codes missing from the vocabulary
     # sees none. The codes are already in the vocabulary in 5.x, which _check_vocabulary verifies
     # for every conversion instead of trusting it.
-    from ctranslate2.converters import TransformersConverter
-
     source = Path(location.path)
     copy = [name for name in _TOKENIZER_FILES if (source / name).is_file()]
-    converter = TransformersConverter(str(source), copy_files=copy)
+    converter = _converter_class()(str(source), copy_files=copy)
     # The converter refuses an existing folder unless forced; `out` is our own empty staging folder.
     converter.convert(str(out), quantization=quantization, force=True)
     shutil.copyfile(source / "config.json", out / HF_CONFIG)
@@ -210,10 +246,7 @@ def _publish(staging: Path, target: Path) -> None:
     if target.exists():
         if is_complete(target):
             return  # another process finished the same conversion first; ours is discarded
-        # A damaged folder is moved aside before removal so the rename below cannot meet it.
-        doomed = Path(tempfile.mkdtemp(prefix=f".partial-{target.name}-", dir=target.parent))
-        os.replace(target, doomed / "old")
-        shutil.rmtree(doomed)
+        discard(target)  # damaged: moved aside and removed, so the rename below cannot meet it
     try:
         os.rename(staging, target)
     except OSError:
@@ -239,12 +272,10 @@ def _check_supported(location: ModelLocation) -> None:
     try:
         config = json.loads((Path(location.path) / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelUnavailable(location.model_id, f"its config.json cannot be read: {exc}") from None
-    model_type = config.get("model_type")
+        raise broken(location, f"its config.json cannot be read ({first_line(exc)})") from None
+    model_type = config.get("model_type") if isinstance(config, dict) else None
     if model_type not in _SUPPORTED:
-        raise BackendUnavailable(
-            f"the ct2 backend cannot convert {location.model_id} (model type {model_type!r}): use --backend hf"
-        )
+        raise BackendFailed(location.model_id, f"CTranslate2 cannot convert model type {model_type!r}")
 
 
 def _cuda_devices() -> int:

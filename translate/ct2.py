@@ -15,9 +15,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from digest.errors import BackendUnavailable, ConfigError
+from digest.errors import BackendFailed, BackendUnavailable, ConfigError, first_line
 from digest.hub import ModelLocation
-from translate.convert import cache_root_for, convert_model, default_quantization
+from translate.convert import (
+    cache_root_for,
+    conversion_dir,
+    convert_model,
+    default_quantization,
+    discard,
+    is_complete,
+)
 from translate.hf import HFTranslator, Seq2SeqRunner
 
 
@@ -80,13 +87,30 @@ class CT2Runner(Seq2SeqRunner):
 
     @property
     def model(self) -> Any:
-        """The `ctranslate2.Translator`, loaded on first use with one thread per core."""
+        """The `ctranslate2.Translator`, loaded on first use with one thread per core.
+
+        A cached conversion that does not load is damaged: it is discarded and converted again, once.
+        """
         if self._model is None:
-            ctranslate2 = _import_ctranslate2()
-            path = self.converted_path
+            target = conversion_dir(self.location, quantization=self.quantization, cache_root=self.cache_root)
+            cached = is_complete(target)
+            try:
+                self._model = self._open(self.converted_path)
+            except BackendFailed:
+                if not cached:
+                    raise
+                discard(target)
+                self._converted = None
+                self._model = self._open(self.converted_path)
+            self._device = self.ct2_device
+        return self._model
+
+    def _open(self, path: Path) -> Any:
+        ctranslate2 = _import_ctranslate2()
+        try:
             # "default" keeps the quantization the folder was converted with; CTranslate2 falls
             # back to the nearest supported type itself when the device lacks it.
-            self._model = ctranslate2.Translator(
+            return ctranslate2.Translator(
                 str(path),
                 device=self.ct2_device,
                 device_index=self.ct2_device_index,
@@ -94,8 +118,9 @@ class CT2Runner(Seq2SeqRunner):
                 intra_threads=cpu_cores() if self.ct2_device == "cpu" else 0,
                 inter_threads=1,
             )
-            self._device = self.ct2_device
-        return self._model
+        except Exception as exc:  # a damaged model.bin surfaces as RuntimeError, IndexError, ...
+            reason = f"its conversion in {path} does not load: {first_line(exc)}"
+            raise BackendFailed(self.location.model_id, reason) from exc
 
     @cached_property
     def _suppressed(self) -> list[list[str]]:

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from digest.errors import ConfigError, ModelUnavailable, UnsupportedLanguage
+from digest.errors import ConfigError, ModelBroken, UnsupportedLanguage, first_line
 from digest.hub import ModelLocation
 from translate.batching import run_batched
 
@@ -90,6 +90,88 @@ def _read_json(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as f:
         data = json.load(f)
     return data if isinstance(data, dict) else {}
+
+
+# The files each architecture's tokenizer is read from: any one complete set will do.
+_TOKENIZER_SOURCES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "marian": (("source.spm", "target.spm", "vocab.json"),),
+    "m2m_100": (("tokenizer.json",), ("sentencepiece.bpe.model",)),
+    "bart": (("tokenizer.json",), ("vocab.json", "merges.txt")),
+}
+
+# A tokenizer with fewer tokens than this share of the model's vocabulary is not the model's own:
+# transformers 5 builds a near-empty tokenizer when its files are missing rather than failing, and
+# such a tokenizer makes the model emit nothing. Real checkpoints differ by a few padding rows at most.
+_MIN_VOCAB_SHARE = 0.5
+
+
+def broken(location: ModelLocation, problem: str) -> ModelBroken:
+    """The error for a checkpoint at `location` that is damaged: `problem` names the file."""
+    folder = location.path if location.origin in ("model-dir", "path") else None
+    if folder is not None:
+        return ModelBroken(location.model_id, problem, folder=folder)
+    # From the Hugging Face cache: the fix refreshes the cached snapshot.
+    fix = f"re-download it with `hf download {location.model_id} --force-download`"
+    return ModelBroken(location.model_id, problem, fix=fix)
+
+
+def _checked_json(location: ModelLocation, name: str) -> dict[str, Any]:
+    path = Path(location.path) / name
+    try:
+        return _read_json(path)
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise broken(location, f"{path} cannot be read ({first_line(exc)})") from None
+
+
+def read_checkpoint_config(location: ModelLocation) -> dict[str, Any]:
+    """The checkpoint's config.json, generation_config.json checked too; ModelBroken names a bad file."""
+    _checked_json(location, "generation_config.json")  # read again by decode_options, which trusts it
+    config = _checked_json(location, "config.json")
+    if not config.get("model_type"):
+        raise broken(location, f"{Path(location.path) / 'config.json'} names no model_type")
+    return config
+
+
+def missing_tokenizer_files(folder: Path, model_type: str | None) -> str:
+    """The tokenizer files `folder` lacks for `model_type`, in words ("a or b"); "" when it lacks none.
+
+    "" too for a model type without a known file list: `check_tokenizer` still guards those.
+    """
+    sources = _TOKENIZER_SOURCES.get(model_type or "")
+    if not sources or any(all((folder / name).is_file() for name in names) for names in sources):
+        return ""
+    return " or ".join(" and ".join(n for n in names if not (folder / n).is_file()) for names in sources)
+
+
+def check_tokenizer(location: ModelLocation, tokenizer: Any, config: dict[str, Any]) -> None:
+    """Raise ModelBroken unless `tokenizer` fits the model's vocabulary (comparable size, ids in range)."""
+    vocab_size = int(config.get("vocab_size") or 0)
+    size = len(tokenizer)
+    ids = (tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id)
+    special = [i for i in ids if i is not None]
+    if vocab_size and (size < vocab_size * _MIN_VOCAB_SHARE or any(i >= vocab_size for i in special)):
+        missing = missing_tokenizer_files(Path(location.path), config.get("model_type"))
+        files = f"missing {missing}" if missing else "its tokenizer files are damaged"
+        raise broken(
+            location,
+            f"its tokenizer has {size} tokens but the model has {vocab_size} ({files} in {location.path})",
+        )
+
+
+def load_tokenizer(location: ModelLocation, config: dict[str, Any]) -> Any:
+    """The checkpoint's tokenizer, checked against its model; ModelBroken names missing or damaged files."""
+    from transformers import AutoTokenizer
+
+    folder = Path(location.path)
+    missing = missing_tokenizer_files(folder, config.get("model_type"))
+    if missing:
+        raise broken(location, f"its tokenizer files are missing ({missing} in {folder})")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True, trust_remote_code=False)
+    except (OSError, ValueError, TypeError) as exc:  # TypeError: a slow tokenizer missing a file
+        raise broken(location, f"its tokenizer in {folder} cannot be loaded ({first_line(exc)})") from None
+    check_tokenizer(location, tokenizer, config)
+    return tokenizer
 
 
 def is_nllb(folder: Path) -> bool:
@@ -205,6 +287,7 @@ class Seq2SeqRunner:
         summary: bool = False,
     ) -> None:
         self.location = location
+        self.config = read_checkpoint_config(location)
         self.requested_device = device
         self.max_batch_tokens = max_batch_tokens
         self.options = decode_options(location.path, num_beams=num_beams, summary=summary)
@@ -216,21 +299,19 @@ class Seq2SeqRunner:
     def tokenizer(self) -> Any:
         """The checkpoint's tokenizer (loaded without the weights, so counting tokens stays cheap)."""
         if self._tokenizer is None:
-            from transformers import AutoTokenizer
-
-            try:
-                self._tokenizer = AutoTokenizer.from_pretrained(
-                    str(self.location.path), local_files_only=True, trust_remote_code=False
-                )
-            except (OSError, ValueError) as exc:
-                raise ModelUnavailable(self.location.model_id, f"its tokenizer cannot be loaded: {exc}") from None
+            self._tokenizer = load_tokenizer(self.location, self.config)
         return self._tokenizer
+
+    def prepare(self) -> None:
+        """Load the tokenizer and the model now, so a broken checkpoint fails before any work starts."""
+        _ = self.tokenizer, self.model
 
     @property
     def model(self) -> Any:
         """The model in eval mode on its device: bf16 (fp16 without bf16 support) on CUDA, fp32 on CPU."""
         if self._model is None:
             import torch
+            from safetensors import SafetensorError
             from transformers import AutoModelForSeq2SeqLM
 
             device = resolve_device(self.requested_device)
@@ -242,8 +323,10 @@ class Seq2SeqRunner:
                     model = AutoModelForSeq2SeqLM.from_pretrained(
                         str(self.location.path), local_files_only=True, trust_remote_code=False, dtype=dtype
                     )
-            except (OSError, ValueError) as exc:
-                raise ModelUnavailable(self.location.model_id, f"its weights cannot be loaded: {exc}") from None
+            except (OSError, ValueError, SafetensorError) as exc:
+                raise broken(
+                    self.location, f"its weights in {self.location.path} cannot be loaded ({first_line(exc)})"
+                ) from None
             # Every call passes its own length bounds; leaving these set only makes generate() warn.
             model.generation_config.max_length = None
             model.generation_config.min_length = None
@@ -254,7 +337,7 @@ class Seq2SeqRunner:
     @cached_property
     def max_input_tokens(self) -> int:
         """The longest input, special tokens included: the tokenizer's limit or the model's positions."""
-        limits = [position_limit(_read_json(self.location.path / "config.json"))]
+        limits = [position_limit(self.config)]
         declared = getattr(self.tokenizer, "model_max_length", None)
         if isinstance(declared, int) and 0 < declared < _NO_LIMIT:
             limits.append(declared)
@@ -345,10 +428,10 @@ class HFTranslator:
     ) -> None:
         self.model_id: str | None = location.model_id
         self.revision = location.revision
-        self.nllb = is_nllb(location.path)
         self.runner = Seq2SeqRunner(
             location, device=device, num_beams=num_beams, max_batch_tokens=max_batch_tokens
         )
+        self.nllb = is_nllb(location.path)
 
     @property
     def max_input_tokens(self) -> int:

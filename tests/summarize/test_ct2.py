@@ -67,3 +67,27 @@ def test_a_forced_first_token_is_forced_in_ct2_too(tiny_model_dir: Path, tmp_pat
 
     assert expected[0][0] == 0
     assert ct2.runner.generate(inputs, maximum=[30]) == expected
+
+
+def test_a_bart_saved_by_current_transformers_converts(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    # Configs saved by transformers 5 lack the fairseq-era layout flags CTranslate2's converter reads.
+    models = tmp_path / "models"
+    shutil.copytree(tiny_model_dir / BART_MODEL, models / BART_MODEL)
+    config_file = models / BART_MODEL / "config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    legacy = ("normalize_before", "normalize_embedding", "add_final_layer_norm", "static_position_embeddings",
+              "add_bias_logits", "extra_pos_embeddings")
+    for name in legacy:
+        config.pop(name, None)
+    config_file.write_text(json.dumps(config), encoding="utf-8")
+    location = locate_model(BART_MODEL, model_dir=models)
+    hf = HFSummarizer(location, device="cpu", num_beams=1)
+    cache = tmp_path / "c"
+    ct2 = CT2Summarizer(location, device="cpu", num_beams=1, quantization="float32", cache_root=cache)
+
+    expected = hf.summarize([ENGLISH_TEXT[:400]])
+
+    assert ct2.summarize([ENGLISH_TEXT[:400]]) == expected and expected[0]

@@ -178,3 +178,24 @@ def test_a_translator_without_a_model_id_cannot_be_cached(store: StateStore) -> 
     identity.model_id = None
     with pytest.raises(ValueError, match="model_id"):
         CachedTranslator(identity, store.memory)
+
+
+class EmptyTranslator(CountingTranslator):
+    """A broken model: every translation comes out empty."""
+
+    def translate(self, segments: Sequence[str], *, source_code: str | None = None) -> list[str]:
+        super().translate(segments, source_code=source_code)
+        return ["" for _ in segments]
+
+
+def test_empty_translations_of_real_text_are_neither_kept_nor_served(store: StateStore) -> None:
+    broken = CachedTranslator(EmptyTranslator(), store.memory)
+    assert broken.translate(["ek", "do"]) == ["", ""]
+    # As an earlier release would have left them: stored despite being empty.
+    store.memory.store("Helsinki-NLP/opus-mt-hi-en", "rev1", None, [("teen", "")])
+
+    repaired = CountingTranslator()  # same weights, so the same revision, tokenizer files restored
+    out = CachedTranslator(repaired, store.memory).translate(["ek", "do", "teen"])
+
+    assert out == ["EK [rev1]", "DO [rev1]", "TEEN [rev1]"]
+    assert repaired.sent == ["ek", "do", "teen"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import BackendUnavailable, ConfigError, UnsupportedLanguage
+from digest.errors import BackendFailed, BackendUnavailable, ConfigError, UnsupportedLanguage
 from digest.hub import ModelLocation, locate_model
 from tests.checkpoints import SAMPLES
 from translate import convert
@@ -276,3 +276,105 @@ def test_an_unknown_quantization_is_refused(tiny_model_dir: Path, tmp_path: Path
 
     with pytest.raises(ConfigError, match="int4"):
         convert_model(location, quantization="int4", cache_root=tmp_path / "cache")
+
+
+def test_a_cached_conversion_that_does_not_load_is_converted_again_once(
+    tiny_model_dir: Path, tmp_path: Path, counted_conversions: list[Path]
+) -> None:
+    location = locate_model(MARIAN, model_dir=tiny_model_dir)
+    cache = tmp_path / "cache"
+    folder = convert_model(location, quantization="int8", cache_root=cache)
+    weights = folder / "model.bin"
+    weights.write_bytes(b"\0" * weights.stat().st_size)  # same size: the manifest cannot tell
+    assert is_complete(folder)
+
+    ct2 = CT2Translator(location, device="cpu", quantization="int8", cache_root=cache)
+    out = ct2.translate(sample_sentences("hi")[:2])
+
+    assert len(counted_conversions) == 2
+    assert is_complete(folder) and (folder / "model.bin").read_bytes() != b"\0" * weights.stat().st_size
+    assert len(out) == 2 and all(out)
+
+
+def test_a_conversion_that_never_loads_fails_with_the_reason(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted_conversions: list[Path]
+) -> None:
+    import ctranslate2
+
+    location = locate_model(MARIAN, model_dir=tiny_model_dir)
+    cache = tmp_path / "cache"
+    convert_model(location, quantization="int8", cache_root=cache)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Unsupported model binary version\nmore detail")
+
+    monkeypatch.setattr(ctranslate2, "Translator", refuse)
+    ct2 = CT2Translator(location, device="cpu", quantization="int8", cache_root=cache)
+
+    with pytest.raises(BackendFailed) as info:
+        ct2.translate(sample_sentences("hi")[:1])
+
+    assert len(counted_conversions) == 2  # the first, then once more after discarding it; no loop
+    message = str(info.value)
+    assert "\n" not in message and MARIAN in message and "does not load" in message
+    assert message.endswith("use --backend hf")
+
+
+def test_a_converter_crash_becomes_a_one_line_reason(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    location = locate_model(MARIAN, model_dir=tiny_model_dir)
+
+    def crash(location: ModelLocation, out: Path, *, quantization: str) -> None:
+        raise AttributeError("'BartConfig' object has no attribute 'normalize_before'")
+
+    monkeypatch.setattr(convert, "_convert_into", crash)
+
+    expected = r"conversion failed: AttributeError: .*normalize_before.*--backend hf$"
+    with pytest.raises(BackendFailed, match=expected):
+        convert_model(location, quantization="int8", cache_root=tmp_path / "cache")
+
+
+def test_under_auto_a_model_ct2_cannot_load_falls_back_to_transformers_with_one_warning(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from translate.backends import get_translator
+
+    location = locate_model(MARIAN, model_dir=tiny_model_dir)
+
+    def crash(location: ModelLocation, out: Path, *, quantization: str) -> None:
+        raise KeyError("relu6")
+
+    monkeypatch.setattr(convert, "_convert_into", crash)
+
+    with caplog.at_level("WARNING", logger="digest"):
+        auto = get_translator("auto", location, device="cpu")
+    explicit = get_translator("ct2", location, device="cpu")
+
+    assert isinstance(auto, HFTranslator) and not isinstance(auto, CT2Translator)
+    reason = "conversion failed: KeyError: 'relu6'"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"the ct2 backend cannot use {MARIAN} ({reason}); using transformers instead"
+    ]
+    with pytest.raises(BackendFailed, match="relu6"):
+        explicit.translate(sample_sentences("hi")[:1])
+
+
+def test_models_convert_stores_where_the_translator_looks(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from digest.models import convert_models
+    from digest.settings import Settings
+
+    # A model given as a path, with a --model-dir that does not hold it: the translator converts into
+    # the user cache, so ahead-of-time conversion must too, or the model is converted twice.
+    other_dir = tmp_path / "other-models"
+    other_dir.mkdir()
+    model_path = str(tiny_model_dir / MARIAN)
+    settings = Settings(model_dir=other_dir, device="cpu")
+
+    [(model_id, folder)] = convert_models([model_path], settings=settings, quantization="int8")
+
+    location = locate_model(model_path, model_dir=other_dir)
+    translator = CT2Translator(location, device="cpu", quantization="int8")
+    assert model_id == model_path
+    assert folder == translator.converted_path
+    assert not (other_dir / "ct2").exists()
