@@ -263,7 +263,7 @@ def test_permission_denied_as_reported_by_the_system(tmp_path: Path, monkeypatch
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("builtins.open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(UnreadableDocument, match=r"permission denied: make the file readable \(chmod \+r\)"):
         read_document(path)
 
