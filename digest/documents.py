@@ -116,31 +116,17 @@ class _Walker:
     def walk(self, top: Path) -> None:
         # An explicit stack, not recursion: a tree thousands of folders deep must not exhaust
         # Python's recursion limit. Children go on in reverse so they come off in sorted order.
-        stack: list[tuple[Path, bool]] = [(top, True)]
+        # Each entry carries its folder's resolved path, so resolving it costs one step, not one
+        # per folder above it.
+        stack: list[tuple[Path, str | None]] = [(top, None)]
         while stack:
-            path, given = stack.pop()
-            children = self._visit(path, given=given)
-            stack.extend((child, False) for child in reversed(children))
+            path, parent = stack.pop()
+            stack.extend(reversed(self._visit(path, parent=parent)))
 
-    def _visit(self, path: Path, *, given: bool) -> list[Path]:
-        """Record `path` as a file, skip or failure; return a folder's children to visit."""
-        real = os.path.realpath(path)
-        area = next((top for top in SYSTEM_FOLDERS if _within(real, top)), None)
-        if area is not None:
-            self.failures.append(Failure(str(path), _system_file(real, area)))
-            return []
-        # A path named on the command line was chosen on purpose; below it only links are checked,
-        # since a plain entry lies where its folder does.
-        if not given and not self.follow_outside_links and path.is_symlink():
-            if not any(_within(real, root) for root in self.roots):
-                self.failures.append(Failure(str(path), _outside_link(real)))
-                return []
-        # The folder itself, however it is reached; what lies in its day folders is recognised
-        # file by file, so an inbox inside an output folder (`--out .`) is still read.
-        if real in self.exclude:
-            self.skipped.append(Skipped(str(path), "digest's own output folder: it is never read as input"))
-            return []
+    def _visit(self, path: Path, *, parent: str | None) -> list[tuple[Path, str]]:
+        """Record `path` as a file, skip or failure; return a folder's children with its real path."""
         try:
+            link = path.is_symlink()
             info = path.stat()  # follows symbolic links
         except FileNotFoundError:
             if path.is_symlink():
@@ -150,6 +136,23 @@ class _Walker:
             return []
         except OSError as exc:  # a link loop (ELOOP), or a folder on the way that cannot be searched
             self.failures.append(Failure(str(path), f"cannot be opened ({_reason(exc)}): check the path"))
+            return []
+        given = parent is None
+        real = os.path.realpath(path) if given or link else os.path.join(parent, path.name)
+        area = next((top for top in SYSTEM_FOLDERS if _within(real, top)), None)
+        if area is not None:
+            self.failures.append(Failure(str(path), _system_file(real, area)))
+            return []
+        # A path named on the command line was chosen on purpose; below it only links are checked,
+        # since a plain entry lies where its folder does.
+        if link and not given and not self.follow_outside_links:
+            if not any(_within(real, root) for root in self.roots):
+                self.failures.append(Failure(str(path), _outside_link(real)))
+                return []
+        # The folder itself, however it is reached; what lies in its day folders is recognised
+        # file by file, so an inbox inside an output folder (`--out .`) is still read.
+        if real in self.exclude:
+            self.skipped.append(Skipped(str(path), "digest's own output folder: it is never read as input"))
             return []
         if stat.S_ISDIR(info.st_mode):
             return self._folder(path, real)
@@ -176,7 +179,7 @@ class _Walker:
             return
         self.files.append(path)
 
-    def _folder(self, path: Path, real: str) -> list[Path]:
+    def _folder(self, path: Path, real: str) -> list[tuple[Path, str]]:
         if real in self.seen_folders:
             return []  # a link back into a folder already walked: following it would never end
         self.seen_folders.add(real)
@@ -197,7 +200,7 @@ class _Walker:
             self.failures.append(Failure(str(path), f"folder cannot be read ({_reason(exc)})"))
             return []
         # Hidden files and folders are passed over silently: editors' and tools' own files.
-        return [path / name for name in names if not name.startswith(".")]
+        return [(path / name, real) for name in names if not name.startswith(".")]
 
 
 def _outside_link(real: str) -> str:
