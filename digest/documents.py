@@ -66,7 +66,9 @@ def check_inputs(paths: Sequence[Path]) -> None:
         if not os.path.exists(path)
     ]
     if len(missing) == 1:
-        raise ConfigError(f"input path {missing[0]} does not exist: check the path; nothing was read or written")
+        raise ConfigError(
+            f"input path {missing[0]} does not exist: check the path; nothing was read or written"
+        )
     if missing:
         raise ConfigError(
             f"input paths {', '.join(missing)} do not exist: check the paths; nothing was read or written"
@@ -159,9 +161,8 @@ class _Walker:
         if stat.S_ISREG(info.st_mode):
             self._file(path, real)
         else:
-            self.skipped.append(
-                Skipped(str(path), f"not a regular file ({_kind(info.st_mode)}): only .txt and .md files are read")
-            )
+            reason = f"not a regular file ({_kind(info.st_mode)}): only .txt and .md files are read"
+            self.skipped.append(Skipped(str(path), reason))
         return []
 
     def _file(self, path: Path, real: str) -> None:
@@ -175,7 +176,8 @@ class _Walker:
         self.seen_files.add(real)
         written = _written_by_digest(path) if suffix == ".md" else None
         if written:
-            self.skipped.append(Skipped(str(path), f"written by digest ({written}): its output is never read as input"))
+            reason = f"written by digest ({written}): its output is never read as input"
+            self.skipped.append(Skipped(str(path), reason))
             return
         self.files.append(path)
 
@@ -184,9 +186,8 @@ class _Walker:
             return []  # a link back into a folder already walked: following it would never end
         self.seen_folders.add(real)
         if any(os.path.exists(os.path.join(real, marker)) for marker in _STATE_MARKERS):
-            self.skipped.append(
-                Skipped(str(path), "a digest output folder (it holds .digest state): it is never read as input")
-            )
+            reason = "a digest output folder (it holds .digest state): it is never read as input"
+            self.skipped.append(Skipped(str(path), reason))
             return []
         try:
             with os.scandir(path) as entries:
@@ -310,7 +311,8 @@ def _require_regular(mode: int) -> None:
         raise IsADirectoryError()
     if not stat.S_ISREG(mode):
         raise UnreadableDocument(
-            f"not a regular file ({_kind(mode)}): only regular .txt and .md files are read; save the text to one"
+            f"not a regular file ({_kind(mode)}): only regular .txt and .md files are read; "
+            "save the text to one"
         )
 
 

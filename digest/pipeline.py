@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from digest.atomic import write_text_atomic
 from digest.documents import InputSet, check_inputs, read_document, walk_inputs
-from digest.errors import DigestError, ModelUnavailable, UnsupportedLanguage
+from digest.errors import ConfigError, DigestError, ModelUnavailable, UnsupportedLanguage
 from digest.hub import ModelLocation, locate_model
 from digest.progress import NoProgress, Progress
 from digest.records import (
@@ -302,8 +302,6 @@ def find_inputs(inputs: Sequence[Path], *, settings: Settings) -> InputSet:
 
 
 def _check_not_output(inputs: Sequence[Path], out_dir: Path) -> None:
-    from digest.errors import ConfigError
-
     out = os.path.realpath(out_dir)
     for path in inputs:
         if os.path.realpath(path) == out:

@@ -46,7 +46,8 @@ def test_detect_refuses_links_out_of_the_inputs_and_follows_them_on_request(tmp_
     assert result.returncode == 1
     rows = {Path(r["path"]).name: r for r in json.loads(result.stdout)}
     assert set(rows) == {"article.txt", "passwd.txt", "status.txt"}
-    assert rows["passwd.txt"]["error"].startswith(f"symbolic link to {os.path.realpath('/etc/passwd')}, outside")
+    passwd = os.path.realpath("/etc/passwd")
+    assert rows["passwd.txt"]["error"].startswith(f"symbolic link to {passwd}, outside the input folders")
     assert "--follow-outside-links" in rows["article.txt"]["error"]
     assert "nothing under /dev, /proc or /sys is read" in rows["status.txt"]["error"]
     assert "root:" not in result.stdout
@@ -89,7 +90,8 @@ def test_translate_refuses_a_named_pipe_at_once(tmp_path: Path) -> None:
     result = run_cli("translate", fifo, timeout=60)  # used to wait forever for a writer
     assert result.returncode == 1
     assert result.stderr == (
-        "error: not a regular file (a named pipe): only regular .txt and .md files are read; save the text to one\n"
+        "error: not a regular file (a named pipe): only regular .txt and .md files are read; "
+        "save the text to one\n"
     )
 
 
@@ -106,7 +108,8 @@ def test_translate_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("translate", tmp_path / "typo.txt")
     assert result.returncode == 2
     assert result.stderr == (
-        f"error: input path {tmp_path / 'typo.txt'} does not exist: check the path; nothing was read or written\n"
+        f"error: input path {tmp_path / 'typo.txt'} does not exist: check the path; "
+        "nothing was read or written\n"
     )
 
 
@@ -125,7 +128,9 @@ def test_a_mistyped_input_leaves_the_days_digest_alone(tiny_model_dir: Path, tmp
     result = run_cli("run", typo, "--model-dir", tiny_model_dir, "--out", out, *EXTRACTIVE)
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr == f"error: input path {typo} does not exist: check the path; nothing was read or written\n"
+    assert result.stderr == (
+        f"error: input path {typo} does not exist: check the path; nothing was read or written\n"
+    )
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
     assert after == before
 
@@ -134,6 +139,13 @@ def test_a_mistyped_input_leaves_the_days_digest_alone(tiny_model_dir: Path, tmp
     mixed = run_cli("run", inbox, typo, "--out", fresh, *EXTRACTIVE)
     assert mixed.returncode == 2 and "inbx" in mixed.stderr
     assert not fresh.exists()
+
+
+def test_detect_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("detect", SAMPLES, tmp_path / "typo")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: input path {tmp_path / 'typo'} does not exist: ")
 
 
 def test_an_input_that_is_the_output_folder_is_a_usage_error(tmp_path: Path) -> None:

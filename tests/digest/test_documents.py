@@ -408,7 +408,8 @@ def test_a_link_out_of_the_inputs_is_refused_and_says_where_it_points(tmp_path: 
     assert sorted(errors) == ["folder", "link.md", "passwd.txt"]
     assert errors["passwd.txt"] == (
         f"symbolic link to {os.path.realpath('/etc/passwd')}, outside the input folders: not followed; "
-        "pass that path itself, or --follow-outside-links (DIGEST_FOLLOW_OUTSIDE_LINKS=1) to follow such links"
+        "pass that path itself, or --follow-outside-links (DIGEST_FOLLOW_OUTSIDE_LINKS=1) "
+        "to follow such links"
     )
     assert str(outside) in errors["link.md"] and str(tmp_path / "elsewhere") in errors["folder"]
 
@@ -444,7 +445,8 @@ def test_a_link_named_on_the_command_line_is_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize("follow", [False, True])
 def test_system_files_are_never_read(tmp_path: Path, follow: bool) -> None:
     (tmp_path / "in").mkdir()
-    for name, target in [("status.txt", "/proc/self/status"), ("zero.txt", "/dev/zero"), ("sys", "/sys/kernel")]:
+    links = [("status.txt", "/proc/self/status"), ("zero.txt", "/dev/zero"), ("sys", "/sys/kernel")]
+    for name, target in links:
         (tmp_path / "in" / name).symlink_to(target)
     found = walk_inputs([tmp_path / "in", Path("/proc/self/environ")], follow_outside_links=follow)
     assert found.files == ()
@@ -458,7 +460,9 @@ def test_system_files_are_never_read(tmp_path: Path, follow: bool) -> None:
     assert "(under /sys)" in errors["sys"]
 
 
-@pytest.mark.parametrize("path", ["/proc/self/status", "/dev/zero", "/dev/stdin", "/sys/kernel/uevent_seqnum"])
+@pytest.mark.parametrize(
+    "path", ["/proc/self/status", "/dev/zero", "/dev/stdin", "/sys/kernel/uevent_seqnum"]
+)
 def test_reading_a_system_file_is_refused(path: str) -> None:
     with pytest.raises(UnreadableDocument, match=r"is a device or system file \(under /(proc|dev|sys)\)"):
         read_document(Path(path))
