@@ -360,6 +360,10 @@ def decode_text(raw: bytes) -> str:
 # Other NUL bytes (U+0100, U+0900...) are rare; a binary file has them on both sides.
 _OTHER_SIDE_NULS = 0.05
 _TEXT_CATEGORIES_EXCLUDED = frozenset({"Cc", "Cn", "Co", "Cs"})
+# ASCII text with a stray NUL byte also reads as UTF-16: as CJK ideographs whose two bytes are both
+# printable ASCII. Real text has few such code units (about a quarter of them in Chinese).
+_ASCII_PAIRS = 0.6
+_SAMPLE_UNITS = 32 * 1024  # enough to judge; the whole file is decoded strictly afterwards
 
 
 def _bomless_utf16(raw: bytes) -> str | None:
@@ -372,18 +376,22 @@ def _bomless_utf16(raw: bytes) -> str | None:
     encoding, high, low = ("utf-16-le", odd, even) if odd >= even else ("utf-16-be", even, odd)
     if low > _OTHER_SIDE_NULS * high:
         return None
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError:  # a lone surrogate: not UTF-16
+    sample = raw[: 2 * _SAMPLE_UNITS]
+    highs, lows = (sample[1::2], sample[0::2]) if encoding == "utf-16-le" else (sample[0::2], sample[1::2])
+    wide = [(h, l) for h, l in zip(highs, lows) if h]
+    ascii_pairs = sum(1 for h, l in wide if 0x20 <= h <= 0x7E and 0x20 <= l <= 0x7E)
+    if ascii_pairs > _ASCII_PAIRS * len(wide):
         return None
-    # Text has no control characters but layout ones, and no unassigned or private-use characters;
-    # a binary file read as UTF-16 has both.
+    # Cut at a code unit boundary; a surrogate pair cut in two is not counted against the file.
+    text = sample.decode(encoding, errors="surrogatepass")
+    # Text has no control characters but layout ones, and no unassigned, private-use or lone
+    # surrogate code points; a binary file read as UTF-16 has them.
     unlikely = sum(
         1
         for char in text
         if char not in "\t\n\r\f" and unicodedata.category(char) in _TEXT_CATEGORIES_EXCLUDED
     )
-    return encoding if unlikely <= len(text) // 200 else None
+    return encoding if unlikely <= len(text) // 200 + (1 if len(sample) < len(raw) else 0) else None
 
 
 # --- boilerplate ----------------------------------------------------------------------------

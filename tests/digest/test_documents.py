@@ -300,6 +300,26 @@ def test_utf16_without_a_byte_order_mark(tmp_path: Path, language: str, encoding
         assert read_document(path).text == sample.replace("\r\n", "\n")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_in_a_script_without_spaces(tmp_path: Path, encoding: str) -> None:
+    text = "北京市今天发布了新的交通规划，计划在未来五年内建设更多的地铁线路。\n市民对此表示欢迎。\n"
+    assert read_document(write(tmp_path / "zh.txt", text.encode(encoding))).text == text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Hello world\x00",
+        b"The council met on Monday to discuss the new budget.\n\x00\x00",
+        "यह हिंदी है।\x00".encode(),
+        b"Some text\x00more text here ok\n",
+    ],
+)
+def test_text_with_stray_nul_bytes_is_not_taken_for_utf16(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(UnreadableDocument, match=r"binary file \(it contains NUL bytes\)"):
+        read_document(write(tmp_path / "doc.txt", data))
+
+
 def _png() -> bytes:
     import struct
     import zlib
