@@ -280,13 +280,13 @@ def run_digest(
     now: datetime | None = None,
 ) -> RunResult:
     """Run the whole pipeline over `inputs` and write the day's digest under `settings.out_dir`."""
-    from digest.lock import run_lock
-
-    progress = progress or NoProgress()
     # Usage errors come before the output folder is touched: a mistyped path must not replace a
     # good digest with an empty one.
     check_inputs(inputs)
     _check_not_output(inputs, settings.out_dir)
+    from digest.lock import run_lock
+
+    progress = progress or NoProgress()
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(settings.out_dir, wait=settings.wait_for_lock):
         return _run_locked(inputs, settings=settings, progress=progress, now=today(now))
