@@ -75,9 +75,8 @@ def check_inputs(paths: Sequence[Path]) -> None:
         )
 
 
-def system_area(path: Path | str) -> str | None:
-    """The system folder (/proc, /sys or /dev) that `path` resolves into, or None."""
-    real = os.path.realpath(path)
+def _area(real: str) -> str | None:
+    """The system folder (/proc, /sys or /dev) that the resolved path `real` lies in, or None."""
     return next((top for top in SYSTEM_FOLDERS if _within(real, top)), None)
 
 
@@ -127,11 +126,11 @@ class _Walker:
 
     def _visit(self, path: Path, *, parent: str | None) -> list[tuple[Path, str]]:
         """Record `path` as a file, skip or failure; return a folder's children with its real path."""
+        link = path.is_symlink()
         try:
-            link = path.is_symlink()
             info = path.stat()  # follows symbolic links
         except FileNotFoundError:
-            if path.is_symlink():
+            if link:
                 self.failures.append(Failure(str(path), "broken symbolic link: its target does not exist"))
             else:
                 self.failures.append(Failure(str(path), "no such file or folder: check the path"))
@@ -141,7 +140,7 @@ class _Walker:
             return []
         given = parent is None
         real = os.path.realpath(path) if given or link else os.path.join(parent, path.name)
-        area = next((top for top in SYSTEM_FOLDERS if _within(real, top)), None)
+        area = _area(real)
         if area is not None:
             self.failures.append(Failure(str(path), _system_file(real, area)))
             return []
@@ -278,9 +277,10 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        area = system_area(path)
+        real = os.path.realpath(path)
+        area = _area(real)
         if area is not None:
-            raise UnreadableDocument(_system_file(os.path.realpath(path), area))
+            raise UnreadableDocument(_system_file(real, area))
         # Checked before opening: opening a named pipe waits for a writer, and a device may do
         # anything when opened. O_NONBLOCK and the second check close the race in between.
         _require_regular(os.stat(path).st_mode)
