@@ -126,8 +126,9 @@ class _Walker:
 
     def _visit(self, path: Path, *, parent: str | None) -> list[tuple[Path, str]]:
         """Record `path` as a file, skip or failure; return a folder's children with its real path."""
-        link = path.is_symlink()
+        link = False
         try:
+            link = path.is_symlink()
             info = path.stat()  # follows symbolic links
         except FileNotFoundError:
             if link:
