@@ -16,6 +16,8 @@ import typer
 
 from digest import __version__
 from digest.errors import ConfigError, DigestError
+from digest.names import display_path, printable
+from digest.signals import Terminated, sigterm_interrupts
 
 app = typer.Typer(
     name="digest",
@@ -96,14 +98,16 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
 
 
 def _err(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
+    # A message may quote a file name or an OS error about one: never let it drive the terminal.
+    typer.echo(f"error: {printable(message)}", err=True)
 
 
 @contextmanager
 def _guard() -> Iterator[None]:
     """Map library errors to one-line messages and exit codes; tracebacks only with --verbose."""
     try:
-        yield
+        with sigterm_interrupts():
+            yield
     except ConfigError as exc:
         _err(str(exc))
         raise typer.Exit(2) from None
@@ -112,6 +116,9 @@ def _guard() -> Iterator[None]:
             traceback.print_exc()
         _err(str(exc))
         raise typer.Exit(1) from None
+    except Terminated:
+        _err("stopped by SIGTERM: finished work is kept; run again to complete")
+        raise typer.Exit(143) from None  # 128 + SIGTERM, what a killed process reports
     except KeyboardInterrupt:
         _err("interrupted: finished work is kept; run again to complete")
         raise typer.Exit(130) from None
@@ -198,7 +205,7 @@ def run(
     if not quiet:
         typer.echo(_summary_line(result))
     for failure in result.digest.failures:
-        typer.echo(f"failed: {failure.path}: {failure.error}", err=True)
+        typer.echo(f"failed: {display_path(failure.path)}: {printable(failure.error)}", err=True)
     raise typer.Exit(result.exit_code)
 
 
@@ -206,7 +213,11 @@ def _summary_line(result: Any) -> str:
     digest = result.digest
     stats = digest.stats
     languages = ", ".join(f"{lang} {n}" for lang, n in sorted(result.languages.items())) or "none"
-    where = f" → {result.day_dir / 'digest.md'}" if result.day_dir else " (nothing new: no digest written)"
+    where = (
+        f" → {display_path(result.day_dir / 'digest.md')}"
+        if result.day_dir
+        else " (nothing new: no digest written)"
+    )
     return (
         f"digest: {len(digest.items)} of {stats.files} files ({languages}); "
         f"{stats.segments_translated} segments translated, {stats.segments_from_cache} from cache; "
@@ -247,7 +258,7 @@ class _RichProgress:
         self.bar.update(self.files, total=count)
 
     def file_started(self, path: str) -> None:
-        self.bar.update(self.files, current=Path(path).name)
+        self.bar.update(self.files, current=display_path(Path(path).name))
 
     def file_done(self, path: str, *, ok: bool) -> None:
         self.bar.advance(self.files)
@@ -299,7 +310,9 @@ def translate(
             write_translation(result, output)
             if not quiet:
                 model = result.route.model_id or "no model (already English)"
-                typer.echo(f"{file} ({result.detection.language}, {model}) → {output}", err=True)
+                typer.echo(
+                    f"{display_path(file)} ({result.detection.language}, {model}) → {display_path(output)}", err=True
+                )
 
 
 @app.command()
@@ -321,7 +334,7 @@ def detect(
         results = detect_paths(paths, settings=settings)
     if as_json:
         rows = [
-            {"path": r.path, "language": r.language, "confidence": r.confidence, "route": r.route, "model": r.model}
+            {"path": display_path(r.path), "language": r.language, "confidence": r.confidence, "route": r.route, "model": r.model}
             | ({"error": r.error} if r.error else {})
             for r in results
         ]
@@ -329,9 +342,9 @@ def detect(
     else:
         for r in results:
             if r.error:
-                typer.echo(f"{r.path}\terror: {r.error}")
+                typer.echo(f"{display_path(r.path)}\terror: {printable(r.error)}")
             else:
-                typer.echo(f"{r.path}\t{r.language}\t{r.confidence:.2f}\t{r.route}\t{r.model or '-'}")
+                typer.echo(f"{display_path(r.path)}\t{r.language}\t{r.confidence:.2f}\t{r.route}\t{r.model or '-'}")
     raise typer.Exit(1 if any(r.error for r in results) else 0)
 
 
@@ -408,6 +421,7 @@ def schedule_install(
 ) -> None:
     """Install the nightly `digest run --new-only` job (installing again replaces it)."""
     from digest import schedule
+    from digest.publish import prepare_out_dir
 
     _setup_logging(verbose, False)
     with _guard():
@@ -426,6 +440,7 @@ def schedule_install(
         if config:
             argv += ["--config", str(config.resolve())]
         argv += [str(p.resolve()) for p in paths]
+        prepare_out_dir(out_dir)  # a usage error now, not a failure every night
         message = schedule.install(
             argv=argv,
             at=at,
@@ -434,7 +449,7 @@ def schedule_install(
             systemd=systemd,
             unit_dir=unit_dir,
         )
-    typer.echo(message)
+    typer.echo(printable(message))
 
 
 @schedule_app.command("show")
@@ -451,7 +466,8 @@ def schedule_show(
     if shown is None:
         typer.echo("no nightly digest is installed: add one with `digest schedule install PATH --at HH:MM`")
         raise typer.Exit(1)
-    typer.echo(shown)
+    # A crontab line holds a path's raw bytes; the terminal gets it escaped.
+    typer.echo("\n".join(printable(line) for line in shown.split("\n")))
 
 
 @schedule_app.command("remove")

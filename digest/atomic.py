@@ -2,32 +2,77 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
-import tempfile
+import re
+import secrets
 from pathlib import Path
+
+from digest.errors import DiskFull
+
+log = logging.getLogger("digest")
+
+# `.NAME.PID.XXXXXXXX.tmp`: the writer's pid lets a later run tell litter from a live write.
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)\.[a-z0-9_]{8}\.tmp")
+# Written before temporaries carried a pid: only the names a run publishes are recognised.
+_LEGACY_TEMPORARY = re.compile(
+    r"\.(?P<name>digest\.(?:md|json|html)|index\.html|feed\.xml|[^/]+\.en\.md)\.[a-z0-9_]{8}\.tmp"
+)
+_DAY_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, fsync it, then rename it over `path`."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temp(path)
+    except OSError as exc:
+        _raise_if_disk_full(exc, path)
+        raise
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         # Never leave the temporary file behind, whatever interrupted the write.
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            _raise_if_disk_full(exc, path)
         raise
     _fsync_dir(path.parent)
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """Create `.{name}.{pid}.{random}.tmp` beside `path`; the pid tells a sweep whether its writer lives.
+
+    Created with mode 0666 so the umask applies as to any file the user creates (0644 under umask
+    022): published pages must be readable by a web server. mkstemp's 0600 would survive the rename.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write UTF-8 `text` to `path` atomically."""
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def _raise_if_disk_full(exc: OSError, path: Path) -> None:
+    if exc.errno in _DISK_FULL:
+        raise DiskFull(
+            f"disk full: cannot write {path} ({exc.strerror}): free space on that disk and run again "
+            f"(files already published are unchanged)"
+        ) from exc
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -37,3 +82,70 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def is_stale_temporary(name: str) -> bool:
+    """True for a temporary file name left by an atomic write whose process is gone."""
+    match = _TEMPORARY.fullmatch(name)
+    if match is not None:
+        return not _pid_alive(int(match["pid"]))
+    return _LEGACY_TEMPORARY.fullmatch(name) is not None
+
+
+def sweep_temporaries(out_dir: Path) -> list[Path]:
+    """Remove temporaries that killed writes left in an output folder and its day folders.
+
+    Call it only while holding the run lock, so no live run owns them. Only the output folder
+    itself and its YYYY-MM-DD folders (translations included) are searched, symlinks are not
+    followed, and only names of the atomic-write pattern are touched.
+    """
+    out_dir = Path(out_dir)
+    folders = [out_dir]
+    try:
+        with os.scandir(out_dir) as entries:
+            days = [
+                e.path for e in entries if _DAY_FOLDER.fullmatch(e.name) and e.is_dir(follow_symlinks=False)
+            ]
+    except OSError:
+        return []
+    for day in days:
+        for folder, subfolders, _files in os.walk(day):
+            folders.append(Path(folder))
+            subfolders[:] = [s for s in subfolders if not os.path.islink(os.path.join(folder, s))]
+    removed: list[Path] = []
+    for folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                stale = [
+                    Path(e.path)
+                    for e in entries
+                    if e.name.endswith(".tmp")
+                    and is_stale_temporary(e.name)
+                    and e.is_file(follow_symlinks=False)
+                ]
+        except OSError:
+            continue
+        for path in stale:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                log.warning("cannot remove leftover temporary file %s (%s)", path, exc.strerror)
+                continue
+            removed.append(path)
+    if removed:
+        log.info("removed %d temporary files left by interrupted runs", len(removed))
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OverflowError:
+        return False  # no such pid can exist
+    return True

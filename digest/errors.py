@@ -41,5 +41,25 @@ class RunLocked(DigestError):
     """Another run holds the lock on the output folder."""
 
 
+class DiskFull(DigestError):
+    """A write failed because the disk (or the user's quota) is full."""
+
+
+class StateError(DigestError):
+    """The state database failed; the run stops before publishing anything."""
+
+
+class StateBusy(StateError):
+    """Another process held the state database's write lock for longer than the wait."""
+
+
+class StateCorrupt(StateError):
+    """The state database's file is damaged: moving it aside is the fix."""
+
+
+class StateDiskFull(StateError, DiskFull):
+    """The state database cannot grow: its disk is full."""
+
+
 class ScheduleError(DigestError):
     """A nightly schedule cannot be installed, shown or removed."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from digest.atomic import write_text_atomic
 from digest.errors import DigestError
+from digest.names import display_path, key_path, path_key
 from digest.records import DigestEntry, Document, Route
 from digest.settings import Settings
 
@@ -56,7 +57,7 @@ def plan(documents: Sequence[Document], *, state: StateStore, settings: Settings
         if settings.new_only and record.digested_at:
             unchanged += 1  # already in an earlier digest: costs nothing, listed nowhere
             continue
-        stored = Path(record.translation_path) if record.translation_path else None
+        stored = key_path(record.translation_path) if record.translation_path else None
         if (
             stored is not None
             and stored.is_file()
@@ -88,8 +89,8 @@ def _same_model(record: FileRecord, *, settings: Settings, models: ModelCache) -
 
 
 def key(path: Path) -> str:
-    """The path under which a file is known to the store: absolute, symlinks resolved."""
-    return str(Path(path).resolve())
+    """The text under which a file is known to the store: absolute, symlinks resolved, lossless."""
+    return path_key(path)
 
 
 def file_link(path: Path | str) -> str:
@@ -128,8 +129,13 @@ def record_finished(done: Finished, *, state: StateStore, day_dir: Path, taken: 
     from digest.render import translation_to_markdown
     from digest.state import FileRecord
 
+    from digest.render import is_web_url
+
     item = done.detected
     document = item.document
+    # Only an http(s) URL is a source anyone may follow; "javascript:" and the like are dropped here,
+    # so neither the store nor digest.json ever offers one to a reader that links it.
+    source_url = document.source_url if is_web_url(document.source_url) else None
     title = english_title(done.translation.text, document.title)
     relative = translation_name(document.path, taken)
     target = day_dir / relative
@@ -154,10 +160,10 @@ def record_finished(done: Finished, *, state: StateStore, day_dir: Path, taken: 
             model=item.route.model_id,
             model_revision=done.model_revision,
             summarizer=done.summarizer,
-            translation_path=str(target.resolve()),
+            translation_path=path_key(target),
             title=title,
             summary=done.summary,
-            source_url=document.source_url,
+            source_url=source_url,
             processed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             digested_at=None,
             digest_date=None,
@@ -171,13 +177,17 @@ def record_finished(done: Finished, *, state: StateStore, day_dir: Path, taken: 
         route=item.route.route,
         model=item.route.model_id,
         summary=done.summary,
-        source_url=document.source_url,
-        link=entry_link(document.source_url, document.path),
+        source_url=source_url,
+        link=entry_link(source_url, document.path),
         translation=relative,
     )
 
 
 def _entry_from_record(record: FileRecord, document: Document) -> DigestEntry:
+    from digest.render import is_web_url
+
+    # A store written by an earlier version may hold a source URL of any scheme.
+    source_url = record.source_url if is_web_url(record.source_url) else None
     return DigestEntry(
         path=str(document.path),
         title=record.title,
@@ -186,10 +196,10 @@ def _entry_from_record(record: FileRecord, document: Document) -> DigestEntry:
         route=Route(record.route),
         model=record.model,
         summary=record.summary,
-        source_url=record.source_url,
-        link=entry_link(record.source_url, document.path),
+        source_url=source_url,
+        link=entry_link(source_url, document.path),
         # The name chosen when the file was first translated, hash suffix included.
-        translation=f"{TRANSLATIONS}/{Path(record.translation_path or '').name}",
+        translation=f"{TRANSLATIONS}/{key_path(record.translation_path or '').name}",
     )
 
 
@@ -217,7 +227,9 @@ def merge_earlier_today(
         log.warning("earlier digest %s cannot be read (%s): it is replaced", earlier_file, exc)
         return entries
     merged = dict(entries)
+    # digest.json holds names as shown (display_path), so compare them in that form.
+    tonight = {display_path(path) for path in [*merged, *failed]}
     for entry in earlier.items:
-        if entry.path not in merged and entry.path not in failed and (day_dir / entry.translation).is_file():
+        if display_path(entry.path) not in tonight and (day_dir / entry.translation).is_file():
             merged[entry.path] = entry
     return merged

@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest.atomic import write_text_atomic
+from digest.atomic import sweep_temporaries, write_text_atomic
 from digest.documents import InputSet, check_inputs, read_document, walk_inputs
-from digest.errors import ConfigError, DigestError, ModelUnavailable, UnsupportedLanguage
+from digest.errors import ConfigError, DigestError, ModelUnavailable, StateError, UnsupportedLanguage
 from digest.hub import ModelLocation, locate_model
 from digest.progress import NoProgress, Progress
 from digest.records import (
@@ -285,11 +285,16 @@ def run_digest(
     check_inputs(inputs)
     _check_not_output(inputs, settings.out_dir)
     from digest.lock import run_lock
+    from digest.publish import check_day_paths, prepare_out_dir
 
     progress = progress or NoProgress()
-    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(settings.out_dir)
+    now = today(now)
     with run_lock(settings.out_dir, wait=settings.wait_for_lock):
-        return _run_locked(inputs, settings=settings, progress=progress, now=today(now))
+        check_day_paths(settings.out_dir, now.date().isoformat())
+        # Under the lock no other run is writing here, so temporaries left by a killed one are litter.
+        sweep_temporaries(settings.out_dir)
+        return _run_locked(inputs, settings=settings, progress=progress, now=now)
 
 
 def find_inputs(inputs: Sequence[Path], *, settings: Settings) -> InputSet:
@@ -312,7 +317,7 @@ def _check_not_output(inputs: Sequence[Path], out_dir: Path) -> None:
 
 
 def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progress, now: datetime) -> RunResult:
-    from digest.state import StateStore
+    from digest.state import RunStatus, StateStore
 
     started = time.monotonic()
     found = find_inputs(inputs, settings=settings)
@@ -326,9 +331,14 @@ def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progres
                 found, inputs, state=state, models=models, summarizer=summarizer,
                 settings=settings, progress=progress, now=now, started=started,
             )
-        except BaseException:
+        except BaseException as exc:
             # Recorded, then re-raised for the CLI to report; finished work stays in the store.
-            state.finish_run(run_id, "failed")
+            # Ctrl-C and SIGTERM (a KeyboardInterrupt, see digest.signals) are not failures.
+            status = RunStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
+            try:
+                state.finish_run(run_id, status)
+            except StateError:
+                log.debug("could not record run %s as %s", run_id, status.value, exc_info=True)
             raise
         state.finish_run(run_id, "failures" if result.digest.failures else "ok", result.digest.stats)
     return result
@@ -435,6 +445,8 @@ def _process_window(
     try:
         result, revision = _translate_window(window, route=route, models=models, progress=progress)
         summaries = summarizer.summarize([t.text for t in result.translations])
+    except StateError:
+        raise  # the store failing is no fault of these files: the run stops before publishing
     except DigestError as exc:
         return WindowOutcome([], _fail_all(window, str(exc), progress))
     except Exception as exc:  # noqa: BLE001 - one bad batch never stops the run; --verbose shows why

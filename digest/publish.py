@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -18,6 +19,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from digest.atomic import write_text_atomic
+from digest.errors import ConfigError
+from digest.incremental import TRANSLATIONS
+from digest.names import display_path
 from digest.records import Digest, DigestEntry
 from digest.render import (
     clean_text,
@@ -127,14 +131,14 @@ def _digest_body(d: Digest, *, base: str) -> str:
         if d.failures:
             out.append("<section>\n<h2>Failures</h2>\n<ul>\n")
             out += [
-                f'<li><span dir="auto">{_h(f.path)}</span> — <span dir="auto">{_h(f.error)}</span></li>\n'
+                f'<li><span dir="auto">{_h(display_path(f.path))}</span> — <span dir="auto">{_h(f.error)}</span></li>\n'
                 for f in d.failures
             ]
             out.append("</ul>\n</section>\n")
     if d.skipped:
         out.append("<section>\n<h2>Skipped</h2>\n<ul>\n")
         out += [
-            f'<li><span dir="auto">{_h(s.path)}</span> — <span dir="auto">{_h(s.reason)}</span></li>\n'
+            f'<li><span dir="auto">{_h(display_path(s.path))}</span> — <span dir="auto">{_h(s.reason)}</span></li>\n'
             for s in d.skipped
         ]
         out.append("</ul>\n</section>\n")
@@ -142,7 +146,7 @@ def _digest_body(d: Digest, *, base: str) -> str:
 
 
 def _entry_html(entry: DigestEntry, *, base: str) -> str:
-    title = clean_text(entry.title).strip() or clean_text(entry.path).strip() or "(untitled)"
+    title = clean_text(entry.title).strip() or display_path(entry.path).strip() or "(untitled)"
     meta = " · ".join(
         [language_label(entry.language), f"{percent(entry.confidence)} confidence", model_label(entry)]
     )
@@ -242,7 +246,7 @@ def feed_content_html(d: Digest) -> str:
         return "<p>Nothing new today.</p>"
     out = [f"<p>{_h(overview(d))}</p>"]
     for entry in d.items:
-        title = clean_text(entry.title).strip() or clean_text(entry.path).strip() or "(untitled)"
+        title = clean_text(entry.title).strip() or display_path(entry.path).strip() or "(untitled)"
         heading = f"<strong>{_h(title)}</strong>"
         if is_web_url(entry.source_url):
             heading = f'<a href="{_h(entry.source_url or "")}">{heading}</a>'
@@ -252,7 +256,7 @@ def feed_content_html(d: Digest) -> str:
         )
     if d.failures:
         out.append("<p>Failures:</p><ul>")
-        out += [f'<li dir="auto">{_h(f.path)} — {_h(f.error)}</li>' for f in d.failures]
+        out += [f'<li dir="auto">{_h(display_path(f.path))} — {_h(f.error)}</li>' for f in d.failures]
         out.append("</ul>")
     return "".join(out)
 
@@ -344,3 +348,43 @@ def publish(out_dir: Path, d: Digest, *, site_url: str | None = None) -> list[Pa
     feed_path = out_dir / "feed.xml"
     write_text_atomic(feed_path, atom_feed(ordered, site_url=site_url))
     return [*written, index_path, feed_path]
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Create the output folder; ConfigError when it names a file or cannot be created or written."""
+    out_dir = Path(out_dir)
+    shown = display_path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"output folder {shown} is a file: choose a folder with --out")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise ConfigError(
+            f"cannot create output folder {shown} ({reason}): choose another with --out"
+        ) from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"output folder {shown} is not writable: fix its permissions or choose another with --out"
+        )
+
+
+def check_day_paths(out_dir: Path, day: str) -> None:
+    """ConfigError when a file stands where tonight's digest needs a folder, or the other way round.
+
+    Checked before any document is read, so no night's work is spent on a digest that cannot be written.
+    """
+    folder = day_dir(out_dir, day)
+    folders = (folder, folder / TRANSLATIONS)
+    files = (folder / "digest.json", folder / "digest.md", folder / "digest.html",
+             Path(out_dir) / "index.html", Path(out_dir) / "feed.xml")
+    for path in folders:
+        if path.exists() and not path.is_dir():
+            raise ConfigError(
+                f"{display_path(path)} is a file, but the digest needs a folder there: move it aside"
+            )
+    for path in files:
+        if path.is_dir():
+            raise ConfigError(
+                f"{display_path(path)} is a folder, but the digest writes a file there: move it aside"
+            )

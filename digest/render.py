@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from digest.names import display_path
 from digest.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
 
 LANGUAGE_NAMES: Mapping[str, str] = {
@@ -192,28 +193,32 @@ def safe_link(entry: DigestEntry) -> str | None:
 
 
 def digest_to_json(d: Digest) -> str:
-    """digest.json: the stable contract (confidence rounded to 3 places, seconds to 2)."""
+    """digest.json: the stable contract (confidence rounded to 3 places, seconds to 2).
+
+    Paths are written as `display_path` shows them (a name that is not UTF-8 could not be written
+    at all); `link` holds the exact file:// URI. `source_url` is an http(s) URL or null.
+    """
     data = {
         "generated_at": d.generated_at,
         "date": d.date,
-        "inputs": list(d.inputs),
+        "inputs": [display_path(i) for i in d.inputs],
         "items": [
             {
-                "path": e.path,
+                "path": display_path(e.path),
                 "title": e.title,
                 "language": e.language,
                 "confidence": round(e.confidence, 3),
                 "route": Route(e.route).value,
                 "model": e.model,
                 "summary": e.summary,
-                "source_url": e.source_url,
+                "source_url": e.source_url if is_web_url(e.source_url) else None,
                 "link": e.link,
                 "translation": e.translation,
             }
             for e in d.items
         ],
-        "failures": [{"path": f.path, "error": f.error} for f in d.failures],
-        "skipped": [{"path": s.path, "reason": s.reason} for s in d.skipped],
+        "failures": [{"path": display_path(f.path), "error": f.error} for f in d.failures],
+        "skipped": [{"path": display_path(s.path), "reason": s.reason} for s in d.skipped],
         "stats": {
             "files": d.stats.files,
             "segments_translated": d.stats.segments_translated,
@@ -425,17 +430,17 @@ def digest_to_markdown(d: Digest) -> str:
             out += _entry_markdown(entry)
         if d.failures:
             out += ["## Failures", ""]
-            out += [f"- {md_inline(f.path)} — {md_inline(f.error)}" for f in d.failures]
+            out += [f"- {md_inline(display_path(f.path))} — {md_inline(f.error)}" for f in d.failures]
             out.append("")
     if d.skipped:
         out += ["## Skipped", ""]
-        out += [f"- {md_inline(s.path)} — {md_inline(s.reason)}" for s in d.skipped]
+        out += [f"- {md_inline(display_path(s.path))} — {md_inline(s.reason)}" for s in d.skipped]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _entry_markdown(entry: DigestEntry) -> list[str]:
-    title = md_inline(entry.title) or md_inline(entry.path) or "(untitled)"
+    title = md_inline(entry.title) or md_inline(display_path(entry.path)) or "(untitled)"
     meta = " · ".join(
         [
             md_inline(language_label(entry.language)),
@@ -461,7 +466,7 @@ def translation_to_markdown(
     *, title: str, source_path: str, source_url: str | None, language: str, model: str | None, text: str
 ) -> str:
     """A translation file: a header naming the source file, URL, language and model, then the full text."""
-    heading = md_inline(title) or md_inline(source_path) or "(untitled)"
+    heading = md_inline(title) or md_inline(display_path(source_path)) or "(untitled)"
     if source_url and is_web_url(source_url):
         url_line = f"[{md_inline(source_url)}]({md_url(source_url)})"
     elif source_url:
@@ -471,7 +476,7 @@ def translation_to_markdown(
     out = [
         f"# {heading}",
         "",
-        f"- Source file: {md_inline(source_path)}",
+        f"- Source file: {md_inline(display_path(source_path))}",
         f"- Source URL: {url_line}",
         f"- Language: {md_inline(language_label(language))}",
         f"- Model: {md_inline(model) if model else 'none (already English)'}",

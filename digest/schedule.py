@@ -10,8 +10,9 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from digest.atomic import write_text_atomic
-from digest.errors import ScheduleError
+from digest.atomic import write_bytes_atomic, write_text_atomic
+from digest.errors import ConfigError, ScheduleError
+from digest.names import display_path
 
 MARKER = "# digest-nightly"
 UNIT_NAME = "digest-nightly"
@@ -24,11 +25,11 @@ _SYSTEMD_PLAIN = re.compile(r"[A-Za-z0-9_@+=:,./-]+")
 
 
 def parse_time(at: str) -> tuple[int, int]:
-    """Hour and minute of a 24-hour "HH:MM", or ScheduleError."""
+    """Hour and minute of a 24-hour "HH:MM", or ConfigError (a usage error, exit 2)."""
     match = _TIME.fullmatch(at.strip())
     hour, minute = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise ScheduleError(f"invalid time {at!r}: use 24-hour HH:MM, e.g. 02:30")
+        raise ConfigError(f"invalid time {at!r}: use 24-hour HH:MM, e.g. 02:30")
     return hour, minute
 
 
@@ -50,16 +51,17 @@ def install(
     """Run `argv` every night at `at`, appending its output to `log_file`; replaces an earlier entry."""
     hour, minute = parse_time(at)
     _check_argv(argv)
-    if systemd:
-        _systemctl(_unit_folder(unit_dir)[1])  # refuse before creating anything
     log_file = Path(log_file).expanduser().absolute()
+    if systemd:
+        _check_utf8([*argv, str(log_file)])
+        _systemctl(_unit_folder(unit_dir)[1])  # refuse before creating anything
     if "\n" in str(log_file):
         raise ScheduleError(f"log file {str(log_file)!r} contains a newline: choose another --log")
     try:
         log_file.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ScheduleError(
-            f"cannot create {log_file.parent} ({exc.strerror}): choose another --log"
+            f"cannot create {display_path(log_file.parent)} ({exc.strerror}): choose another --log"
         ) from None
     if systemd:
         return _install_systemd(argv, hour, minute, log_file, unit_dir)
@@ -67,8 +69,9 @@ def install(
     line = f"{minute} {hour} * * * {_cron_command(argv)} >> {log} 2>&1 {MARKER}"
     kept = [entry for entry in _read_crontab(crontab_file) if not _is_ours(entry)]
     _write_crontab(crontab_file, [*kept, line])
-    where = str(crontab_file) if crontab_file is not None else "your crontab"
-    return f"nightly run at {hour:02d}:{minute:02d} installed in {where}; output goes to {log_file}"
+    where = display_path(crontab_file) if crontab_file is not None else "your crontab"
+    when = f"{hour:02d}:{minute:02d}"
+    return f"nightly run at {when} installed in {where}; output goes to {display_path(log_file)}"
 
 
 def show(
@@ -109,6 +112,18 @@ def _check_argv(argv: Sequence[str]) -> None:
         raise ScheduleError("a scheduled argument contains a line break: cron and systemd cannot run it")
 
 
+def _check_utf8(args: Sequence[str]) -> None:
+    # A crontab holds a name's raw bytes (see _read_crontab), but a unit file must be UTF-8.
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ScheduleError(
+                f"{display_path(arg)} is not a UTF-8 name, which a systemd unit cannot hold: "
+                f"drop --systemd to use cron, or rename it"
+            ) from None
+
+
 # cron
 
 
@@ -128,7 +143,8 @@ def _cron_command(argv: Sequence[str]) -> str:
 def _read_crontab(crontab_file: Path | None) -> list[str]:
     if crontab_file is not None:
         try:
-            return Path(crontab_file).read_text(encoding="utf-8").splitlines()
+            # surrogateescape: a path that is not UTF-8 is kept as its exact bytes (cron runs it as bytes).
+            return Path(crontab_file).read_bytes().decode("utf-8", "surrogateescape").splitlines()
         except FileNotFoundError:
             return []
         except OSError as exc:
@@ -149,7 +165,7 @@ def _write_crontab(crontab_file: Path | None, lines: list[str]) -> None:
     text = "".join(f"{line}\n" for line in lines)
     if crontab_file is not None:
         try:
-            write_text_atomic(Path(crontab_file), text)
+            write_bytes_atomic(Path(crontab_file), text.encode("utf-8", "surrogateescape"))
         except OSError as exc:
             raise ScheduleError(
                 f"cannot write {crontab_file} ({exc.strerror}): check --crontab-file or DIGEST_CRONTAB"
@@ -164,7 +180,10 @@ def _crontab(args: list[str], *, stdin: str | None = None) -> subprocess.Complet
     binary = shutil.which("crontab")
     if binary is None:
         raise ScheduleError("crontab not found: install cron or use --systemd")
-    return subprocess.run([binary, *args], input=stdin, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [binary, *args], input=stdin, capture_output=True, check=False,
+        encoding="utf-8", errors="surrogateescape",
+    )
 
 
 def _first_line(text: str) -> str:

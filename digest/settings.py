@@ -172,6 +172,9 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("num_beams must be at least 1")
     if settings.max_batch_tokens < 16:
         raise ConfigError("max_batch_tokens must be at least 16")
+    if settings.max_file_bytes < 1:
+        # 0 or less would refuse every file as too large: never what was meant.
+        raise ConfigError(f"max_file_bytes must be at least 1, got {settings.max_file_bytes}")
 
 
 def replace(settings: Settings, **changes: Any) -> Settings:

@@ -4,25 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
+import logging
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
-from digest.errors import DigestError
+from digest.errors import DigestError, StateBusy, StateCorrupt, StateDiskFull, StateError
+from digest.names import path_key
 from digest.records import Route, Stats
+
+log = logging.getLogger("digest")
 
 STATE_DIRNAME = ".digest"
 STATE_FILENAME = "state.sqlite"
 SCHEMA_VERSION = 1
+# How long a write waits for another process's write lock (SQLite's busy handler retries with
+# backoff meanwhile). Read when a store opens, so tests can lower it.
 BUSY_TIMEOUT_MS = 30_000
+# Once a write has given up on a lock, later writes wait only this long: a lock held all night
+# costs one full wait, not one per write.
+BUSY_RETRY_MS = 1_000
 # Stay well under SQLite's limit on bound parameters in one statement.
 _MAX_PARAMS = 500
 
@@ -81,8 +91,9 @@ def segment_hash(text: str) -> str:
 
 
 def _key(path: str | Path) -> str:
-    # One spelling per file, whichever way it was named on the command line.
-    return str(Path(path).expanduser().resolve())
+    # One spelling per file, whichever way it was named on the command line; a name that is not
+    # UTF-8 is kept as its file:// URI, since a TEXT column holds only valid UTF-8.
+    return path_key(path)
 
 
 class RunStatus(str, enum.Enum):
@@ -92,7 +103,7 @@ class RunStatus(str, enum.Enum):
     OK = "ok"  # digest written, every file processed
     FAILURES = "failures"  # digest written, some files failed (listed in it)
     FAILED = "failed"  # stopped by an error before its digest was written
-    INTERRUPTED = "interrupted"  # its process vanished (killed, crashed, machine rebooted)
+    INTERRUPTED = "interrupted"  # stopped by Ctrl-C or SIGTERM, or its process vanished (killed, crashed)
 
 
 # Runs that got as far as writing their digest.
@@ -156,17 +167,114 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+_SQLITE_PRIMARY = {
+    sqlite3.SQLITE_BUSY: "busy",
+    sqlite3.SQLITE_LOCKED: "busy",
+    sqlite3.SQLITE_FULL: "full",
+    sqlite3.SQLITE_CORRUPT: "corrupt",
+    sqlite3.SQLITE_NOTADB: "corrupt",
+}
+
+
+def _kind(exc: sqlite3.Error) -> str | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and (code & 0xFF) in _SQLITE_PRIMARY:
+        return _SQLITE_PRIMARY[code & 0xFF]
+    # Errors raised without a code (older Pythons, some paths) carry SQLite's standard text.
+    text = str(exc).lower()
+    if "database is locked" in text or "database table is locked" in text:
+        return "busy"
+    if "disk is full" in text:
+        return "full"
+    if "malformed" in text or "not a database" in text:
+        return "corrupt"
+    return None
+
+
+def state_error(path: Path, exc: sqlite3.Error) -> StateError:
+    """The one-line error for a failure of the state database `path`, with the fix that fits it.
+
+    Only real corruption gets the advice to move the file aside: doing that throws away the
+    translation memory, so a busy database or a full disk must never be reported that way.
+    """
+    kind = _kind(exc)
+    if kind == "busy":
+        return StateBusy(
+            f"state database {path} is locked by {lock_holders(path)}: "
+            f"wait for it to finish, or stop it, then run again"
+        )
+    if kind == "full":
+        return StateDiskFull(
+            f"disk full: the state database {path} cannot grow ({exc}): "
+            f"free space on that disk and run again (everything stored so far is kept)"
+        )
+    if kind == "corrupt":
+        return StateCorrupt(corrupt_message(path, str(exc)))
+    return StateError(f"state database {path} failed ({exc}); it was left untouched")
+
+
+def corrupt_message(path: Path, detail: str) -> str:
+    """What to tell the user about a damaged state database."""
+    return (
+        f"state database {path} is corrupt ({detail}): move it aside with its -wal and -shm files "
+        f"and run again (every file is then translated afresh)"
+    )
+
+
+def lock_holders(path: Path) -> str:
+    """Names the other processes that have `path` open, as well as Linux's /proc can tell."""
+    target = str(Path(path).resolve())
+    found: list[str] = []
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
+    except OSError:
+        pids = []
+    for pid in sorted(pids):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") == target for fd in fds):
+                name = Path(f"/proc/{pid}/comm").read_text(encoding="utf-8", errors="replace").strip()
+                found.append(f"{pid} {name}".strip())
+        except OSError:
+            continue  # gone meanwhile, or someone else's process
+    if not found:
+        return "another process"
+    label = "pid" if len(found) == 1 else "pids"
+    return f"another process ({label} {', '.join(found)})"
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _converting(
+    method: Callable[Concatenate[Any, _P], _T],
+) -> Callable[Concatenate[Any, _P], _T]:
+    # Every store method reports SQLite failures as a StateError naming the file and the fix.
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise state_error(self._db.path, exc) from exc
+
+    return wrapper
+
+
 class _Database:
     """A connection in autocommit mode whose writes each run in one short transaction."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.connection = connection
+        self.path = path
+        self.gave_up = False  # a write gave up waiting for another process's lock
+        self._warned = False
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         # BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout), and the
         # commit at the end of every write means a kill loses at most the write in progress.
-        self.connection.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield self.connection
             self.connection.execute("COMMIT")
@@ -175,6 +283,41 @@ class _Database:
                 self.connection.execute("ROLLBACK")
             raise
 
+    def _begin(self) -> None:
+        if self.gave_up:
+            self.connection.execute(f"PRAGMA busy_timeout = {BUSY_RETRY_MS}")
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _kind(exc) == "busy":
+                raise state_error(self.path, exc) from exc
+            raise
+        if self.gave_up:
+            self.gave_up = False
+            self.connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    def deferrable(self, what: str, work: Callable[[sqlite3.Connection], _T]) -> _T | None:
+        """Run `work` in a write; while another process holds the lock, skip it with a warning.
+
+        A nightly run must not end without its digest because some other process kept the
+        database locked: what is skipped (`what`) is only bookkeeping the next run redoes.
+        """
+        try:
+            with self.write() as conn:
+                return work(conn)
+        except StateBusy as exc:
+            self.gave_up = True
+            if not self._warned:
+                self._warned = True
+                log.warning(
+                    "state database %s is locked by %s: this run goes on and still writes its digest, "
+                    "but saves no progress (%s first) while it stays locked; the next run redoes that work",
+                    self.path, lock_holders(self.path), what,
+                )
+            else:
+                log.debug("skipped saving %s: %s", what, exc)
+            return None
+
 
 class TranslationMemory:
     """Translations already made, keyed by (model id, revision, source code, sha256 of the segment)."""
@@ -182,6 +325,7 @@ class TranslationMemory:
     def __init__(self, db: _Database) -> None:
         self._db = db
 
+    @_converting
     def lookup(
         self, model_id: str, revision: str, source_code: str | None, segments: Sequence[str]
     ) -> dict[int, str]:
@@ -204,10 +348,11 @@ class TranslationMemory:
                     found[index] = translation
         return found
 
+    @_converting
     def store(
         self, model_id: str, revision: str, source_code: str | None, pairs: Sequence[tuple[str, str]]
     ) -> None:
-        """Remember (source segment, translation) pairs; committed before this returns."""
+        """Remember (source segment, translation) pairs, committed at once (skipped while locked)."""
         if not pairs:
             return
         created = now_iso()
@@ -215,14 +360,17 @@ class TranslationMemory:
             (model_id, revision, source_code or "", segment_hash(source), translation, created)
             for source, translation in pairs
         ]
-        with self._db.write() as conn:
-            conn.executemany(
+        self._db.deferrable(
+            "translations",
+            lambda conn: conn.executemany(
                 "INSERT OR REPLACE INTO translation_memory"
                 " (model_id, revision, source_code, source_sha256, translation, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
-            )
+            ),
+        )
 
+    @_converting
     def prune(self, model_id: str, keep_revision: str) -> int:
         """Delete `model_id`'s entries made by any other revision; returns how many went."""
         with self._db.write() as conn:
@@ -232,6 +380,7 @@ class TranslationMemory:
             )
         return cursor.rowcount
 
+    @_converting
     def count(self, model_id: str | None = None) -> int:
         """How many translations are remembered, for one model or for all."""
         if model_id is None:
@@ -255,15 +404,15 @@ class StateStore:
                 f"state database {self.path} cannot be opened ({exc}): check the output folder's permissions"
             ) from None
         connection.row_factory = sqlite3.Row
-        self._db = _Database(connection)
+        self._db = _Database(connection, self.path)
         try:
             self._prepare(connection)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             connection.close()
-            raise DigestError(
-                f"state database {self.path} is unusable ({exc}): move it aside to start afresh "
-                f"(every file is then processed again)"
-            ) from None
+            raise state_error(self.path, exc) from exc
+        except BaseException:
+            connection.close()
+            raise
         self.memory = TranslationMemory(self._db)
 
     @classmethod
@@ -283,13 +432,25 @@ class StateStore:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             # WAL is what lets readers and the writer coexist; some network filesystems refuse it.
-            raise sqlite3.DatabaseError(f"journal_mode WAL refused (got {mode}); use a local disk")
+            raise StateError(
+                f"state database {self.path} cannot use WAL journaling (got {mode}): "
+                f"put the output folder on a local disk"
+            )
+        # Damage found now stops the run before it does anything; found mid-run, it would turn
+        # into per-file failures and a digest worse than the one already published.
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
+        if problems != ["ok"]:
+            first = " ".join(" ".join(problems).split())  # one line, however SQLite wraps it
+            raise StateCorrupt(corrupt_message(self.path, f"quick_check: {first[:160]}"))
         # FULL: every commit is on disk before it returns, so finished work survives even a power cut.
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(f"written by a newer digest (schema {version} > {SCHEMA_VERSION})")
+            raise StateError(
+                f"state database {self.path} was written by a newer digest (schema {version} > "
+                f"{SCHEMA_VERSION}): upgrade digest to use this output folder"
+            )
         with self._db.write() as tx:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -310,11 +471,13 @@ class StateStore:
 
     # Files
 
+    @_converting
     def get_file(self, path: str | Path) -> FileRecord | None:
         """The record of `path` from the last run that processed it, if any."""
         row = self._db.connection.execute("SELECT * FROM files WHERE path = ?", (_key(path),)).fetchone()
         return _file_record(row) if row is not None else None
 
+    @_converting
     def put_file(self, record: FileRecord) -> None:
         """Insert or replace the record of a processed file.
 
@@ -331,8 +494,9 @@ class StateStore:
             for name in _FILE_COLUMNS
             if name not in ("path", "digested_at", "digest_date")
         )
-        with self._db.write() as conn:
-            conn.execute(
+        self._db.deferrable(
+            "file records",
+            lambda conn: conn.execute(
                 f"INSERT INTO files ({columns}) VALUES ({', '.join(':' + n for n in _FILE_COLUMNS)})"
                 f" ON CONFLICT (path) DO UPDATE SET {updates},"
                 " digested_at = COALESCE(excluded.digested_at,"
@@ -340,13 +504,16 @@ class StateStore:
                 " digest_date = COALESCE(excluded.digest_date,"
                 "   CASE WHEN files.sha256 = excluded.sha256 THEN files.digest_date END)",
                 values,
-            )
+            ),
+        )
 
+    @_converting
     def mark_digested(self, paths: Sequence[str | Path], *, date: str, at: str) -> int:
         """Record that a digest dated `date`, written at `at`, includes `paths`; returns rows marked."""
         keys = [_key(p) for p in paths]
-        marked = 0
-        with self._db.write() as conn:
+
+        def mark(conn: sqlite3.Connection) -> int:
+            marked = 0
             for start in range(0, len(keys), _MAX_PARAMS):
                 chunk = keys[start : start + _MAX_PARAMS]
                 cursor = conn.execute(
@@ -355,8 +522,11 @@ class StateStore:
                     (at, date, *chunk),
                 )
                 marked += cursor.rowcount
-        return marked
+            return marked
 
+        return self._db.deferrable("which files the digest includes", mark) or 0
+
+    @_converting
     def is_new_or_changed(self, path: str | Path, sha256: str) -> bool:
         """True when `path` was never processed, its content changed, or no digest has included it yet."""
         row = self._db.connection.execute(
@@ -364,11 +534,13 @@ class StateStore:
         ).fetchone()
         return row is None or row["sha256"] != sha256 or row["digested_at"] is None
 
+    @_converting
     def undigested(self) -> list[FileRecord]:
         """Files processed but not yet in any written digest (e.g. the run was killed before writing it)."""
         rows = self._db.connection.execute("SELECT * FROM files WHERE digested_at IS NULL ORDER BY path")
         return [_file_record(row) for row in rows]
 
+    @_converting
     def files(self) -> list[FileRecord]:
         """Every file record, ordered by path."""
         rows = self._db.connection.execute("SELECT * FROM files ORDER BY path")
@@ -376,6 +548,7 @@ class StateStore:
 
     # Runs
 
+    @_converting
     def begin_run(self) -> int:
         """Record a run's start and return its id; earlier runs whose process is gone become interrupted."""
         with self._db.write() as conn:
@@ -393,6 +566,7 @@ class StateStore:
         assert run_id is not None  # an INSERT into a rowid table always sets it
         return run_id
 
+    @_converting
     def finish_run(
         self, run_id: int, status: RunStatus | str, stats: Stats | Mapping[str, Any] | None = None
     ) -> None:
@@ -406,14 +580,17 @@ class StateStore:
             stats_json = json.dumps(dataclasses.asdict(stats), sort_keys=True)
         else:
             stats_json = json.dumps(dict(stats), sort_keys=True)
-        with self._db.write() as conn:
-            cursor = conn.execute(
+        cursor = self._db.deferrable(
+            "the run's outcome",
+            lambda conn: conn.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, stats_json = ? WHERE id = ?",
                 (now_iso(), final.value, stats_json, run_id),
-            )
-        if cursor.rowcount != 1:
+            ),
+        )
+        if cursor is not None and cursor.rowcount != 1:
             raise ValueError(f"no run with id {run_id}")
 
+    @_converting
     def last_success(self) -> str | None:
         """When the last run that wrote its digest finished (ISO-8601), or None if none has."""
         row = self._db.connection.execute(
@@ -421,6 +598,7 @@ class StateStore:
         ).fetchone()
         return row[0] if row is not None else None
 
+    @_converting
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""
         rows = self._db.connection.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))

@@ -1,11 +1,15 @@
-"""Summaries that need no weights: TextRank over TF-IDF sentence similarity, pure Python."""
+"""Summaries that need no weights: TextRank over TF-IDF sentence similarity, in time linear in the text."""
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Sequence
+
+import numpy as np
 
 from translate.segment import segment_text
 
@@ -54,50 +58,75 @@ def _terms(sentence: str) -> list[str]:
     return [w for w in (m.lower() for m in _WORD.findall(sentence)) if w not in _STOPWORDS and len(w) > 1]
 
 
-def _tfidf(sentences: Sequence[list[str]]) -> list[dict[str, float]]:
-    documents = len(sentences)
-    frequency = Counter(term for terms in sentences for term in set(terms))
-    vectors = []
-    for terms in sentences:
-        counts = Counter(terms)
-        vector = {t: c * math.log(1 + documents / frequency[t]) for t, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in vector.values()))
-        vectors.append({t: v / norm for t, v in vector.items()} if norm else {})
-    return vectors
+def _tfidf(sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The unit-length TF-IDF vectors of `sentences`, as parallel arrays: sentence, term id, weight.
 
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
+    One entry per distinct term of a sentence, sentences in order; a sentence with no terms has none.
+    """
+    vocabulary: dict[str, int] = {}
+    rows = array("q")
+    columns = array("q")
+    counts = array("d")
+    for row, sentence in enumerate(sentences):
+        for term, count in Counter(_terms(sentence)).items():
+            rows.append(row)
+            columns.append(vocabulary.setdefault(term, len(vocabulary)))
+            counts.append(count)
+    row_of = np.frombuffer(rows, dtype=np.int64).astype(np.intp)
+    term_of = np.frombuffer(columns, dtype=np.int64).astype(np.intp)
+    frequency = np.bincount(term_of, minlength=len(vocabulary))
+    weight = np.frombuffer(counts, dtype=np.float64) * np.log1p(len(sentences) / frequency)[term_of]
+    norm = np.sqrt(np.bincount(row_of, weights=weight * weight, minlength=len(sentences)))
+    return row_of, term_of, weight / norm[row_of]
 
 
 def textrank(sentences: Sequence[str]) -> list[float]:
-    """A TextRank score per sentence: PageRank over the TF-IDF cosine similarity graph."""
+    """A TextRank score per sentence: PageRank over the TF-IDF cosine similarity graph.
+
+    The graph is never built. Its edge weights are the Gram matrix of the unit TF-IDF vectors (one
+    row of X per sentence) less its diagonal, and PageRank only needs that matrix times a vector:
+    X (Xᵀ v) less the diagonal's part, two passes over the text's (sentence, term) entries. Time and
+    memory grow with the length of the text, where an n x n matrix grows with its square (and so does
+    an edge list: in a long text, common terms link most pairs of sentences). The scores are those of
+    the full matrix, to rounding; no sentence pair is left out and no term is capped.
+    """
     count = len(sentences)
     if count == 0:
         return []
-    vectors = _tfidf([_terms(s) for s in sentences])
-    weights = [[_cosine(vectors[i], vectors[j]) if i != j else 0.0 for j in range(count)] for i in range(count)]
-    totals = [sum(row) for row in weights]
-    # incoming[i]: (j, share of j's score that flows to i) for every neighbour j of i
-    incoming = [
-        [(j, weights[j][i] / totals[j]) for j in range(count) if weights[j][i] > 0.0] for i in range(count)
-    ]
-    dead_ends = [j for j in range(count) if totals[j] == 0.0]
-    scores = [1.0 / count] * count
+    row_of, term_of, weight = _tfidf(sentences)
+    terms = int(term_of.max(initial=-1)) + 1
+
+    def from_others(values: np.ndarray) -> np.ndarray:
+        """For each sentence i, the sum over the other sentences j of similarity(i, j) * values[j]."""
+        own = weight * values[row_of]
+        by_term = np.bincount(term_of, weights=own, minlength=terms)
+        # A term's total less the sentence's own share: exactly 0.0 for a term no other sentence has,
+        # so a sentence that shares no term receives exactly nothing.
+        return np.bincount(row_of, weights=weight * (by_term[term_of] - own), minlength=count)
+
+    totals = from_others(np.ones(count))  # each sentence's total similarity to the others
+    dead_ends = totals == 0.0
+    shares = np.divide(1.0, totals, out=np.zeros(count), where=~dead_ends)
+    scores = np.full(count, 1.0 / count)
     for _ in range(_MAX_ITERATIONS):
         # A sentence sharing no term with any other spreads its score evenly, as PageRank does for dead ends.
-        spread = sum(scores[j] for j in dead_ends) / count
-        updated = [
-            (1 - _DAMPING) / count + _DAMPING * (spread + sum(share * scores[j] for j, share in incoming[i]))
-            for i in range(count)
-        ]
-        converged = sum(abs(u - s) for u, s in zip(updated, scores)) < _TOLERANCE
+        spread = scores[dead_ends].sum() / count
+        updated = (1 - _DAMPING) / count + _DAMPING * (spread + from_others(scores * shares))
+        converged = np.abs(updated - scores).sum() < _TOLERANCE
         scores = updated
         if converged:
             break
-    return scores
+    return [float(score) for score in scores]
+
+
+def _tie_level(score: float) -> float:
+    """`score` to nine significant digits, for ranking.
+
+    Sentences that the graph cannot tell apart (copies; pairs that resemble only each other) score
+    the same only to rounding, about 1e-15, and rounding must not decide between them: rounded,
+    they tie, and the tie goes to the earlier sentence.
+    """
+    return float(f"{score:.9g}")
 
 
 def summary_size(sentences: int, *, most: int = 4) -> int:
@@ -122,7 +151,7 @@ class ExtractiveSummarizer:
     def _summarize(self, text: str) -> str:
         sentences = complete_sentences(sentences_of(text))
         keep = summary_size(len(sentences), most=self.max_sentences)
-        scores = textrank(sentences)
+        scores = [_tie_level(score) for score in textrank(sentences)]
         # Ties go to the earlier sentence: news puts what matters first.
-        best = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))[:keep]
+        best = heapq.nsmallest(keep, range(len(sentences)), key=lambda i: (-scores[i], i))
         return " ".join(sentences[i] for i in sorted(best))

@@ -56,8 +56,9 @@ def test_schedule_install_show_remove_through_the_cli(tmp_path: Path) -> None:
 
 def test_schedule_rejects_a_bad_time(tmp_path: Path) -> None:
     result = run_cli("schedule", "install", tmp_path, "--at", "25:00", "--crontab-file", tmp_path / "c")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error, as the README promises
     assert result.stderr.startswith("error: ") and "25:00" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.stderr
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest import schedule
-from digest.errors import ScheduleError
+from digest.errors import ConfigError, ScheduleError
 
 UNRELATED = (
     "# my own jobs\n"
@@ -79,7 +79,7 @@ def test_show_and_remove(argv: list[str], log_file: Path, crontab: Path) -> None
 
 @pytest.mark.parametrize("at", ["25:00", "12:60", "24:00", "noon", "7", "", "-1:30", "7:5", "07:30:00"])
 def test_invalid_times_are_refused(at: str, argv: list[str], log_file: Path, crontab: Path) -> None:
-    with pytest.raises(ScheduleError, match="HH:MM"):
+    with pytest.raises(ConfigError, match="HH:MM"):
         schedule.install(argv=argv, at=at, log_file=log_file, crontab_file=crontab, systemd=False)
     assert not crontab.exists()
 

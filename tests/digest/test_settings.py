@@ -67,3 +67,11 @@ def test_unknown_key_in_file_and_missing_explicit_file(tmp_path: Path) -> None:
     config.write_text("this is = = not toml")
     with pytest.raises(ConfigError, match="cannot be read"):
         resolve_settings({}, env={"HOME": "/x"}, config_path=config)
+
+
+@pytest.mark.parametrize("value", ["-1", "0"])
+def test_max_file_bytes_below_one_is_refused_from_any_layer(value: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="max_file_bytes must be at least 1"):
+        resolve_settings({"max_file_bytes": int(value)})
+    with pytest.raises(ConfigError, match="max_file_bytes must be at least 1"):
+        resolve_settings(env={"DIGEST_MAX_FILE_BYTES": value})

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -288,3 +289,143 @@ def test_memory_handles_more_segments_than_one_query_can_bind(store: StateStore)
     store.memory.store("m", "r", None, pairs)
     found = store.memory.lookup("m", "r", None, [s for s, _ in pairs])
     assert found == {i: f"e{i}" for i in range(1200)}
+
+
+# Busy, full and corrupt databases: each named for what it is, and only corruption is met with
+# the advice to move the file aside (which throws the translation memory away).
+
+# Holds the write lock of the database at argv[1] until its stdin closes.
+_HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+conn.execute("ROLLBACK")
+"""
+
+
+def hold_write_lock(database: Path) -> subprocess.Popen[str]:
+    """Another process holding `database`'s write lock, as `sqlite3` with an open transaction would."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def release(holder: subprocess.Popen[str]) -> None:
+    assert holder.stdin is not None
+    holder.stdin.close()
+    holder.wait(timeout=30)
+
+
+def test_a_database_locked_past_the_wait_names_its_holder(
+    out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.errors import StateBusy
+
+    with StateStore.open(out_dir) as store:
+        database = store.path
+    monkeypatch.setattr("digest.state.BUSY_TIMEOUT_MS", 300)
+    holder = hold_write_lock(database)
+    try:
+        with pytest.raises(StateBusy) as caught:
+            StateStore.open(out_dir)
+    finally:
+        release(holder)
+    message = str(caught.value)
+    assert message.startswith(f"state database {database} is locked by another process (pid {holder.pid} ")
+    assert message.endswith("wait for it to finish, or stop it, then run again")
+    assert "move it aside" not in message
+
+
+def test_a_busy_database_is_waited_for(out_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with StateStore.open(out_dir) as store:
+        database = store.path
+    monkeypatch.setattr("digest.state.BUSY_TIMEOUT_MS", 20_000)
+    holder = hold_write_lock(database)
+    timer = threading.Timer(1.0, release, args=(holder,))
+    timer.start()
+    try:
+        started = time.monotonic()
+        with StateStore.open(out_dir) as store:
+            store.put_file(record("/docs/a.txt"))
+            assert store.get_file("/docs/a.txt") is not None
+        assert time.monotonic() - started >= 0.9
+    finally:
+        timer.join()
+
+
+def test_writes_blocked_past_the_wait_are_skipped_with_one_warning(
+    out_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("digest.state.BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr("digest.state.BUSY_RETRY_MS", 50)
+    with StateStore.open(out_dir) as store:
+        run_id = store.begin_run()
+        holder = hold_write_lock(store.path)
+        try:
+            started = time.monotonic()
+            for i in range(20):
+                store.put_file(record(f"/docs/{i}.txt"))
+                store.memory.store("m", "r", "hin_Deva", [(f"s{i}", f"e{i}")])
+            # One full wait, then short ones: a lock held all night does not stall the night.
+            assert time.monotonic() - started < 6
+        finally:
+            release(holder)
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert len(warnings) == 1
+        assert f"is locked by another process (pid {holder.pid} " in warnings[0]
+        assert "this run goes on and still writes its digest" in warnings[0]
+        # Once the lock is free, writes are saved again.
+        store.put_file(record("/docs/after.txt"))
+        store.finish_run(run_id, "ok")
+        assert store.get_file("/docs/after.txt") is not None
+        assert store.runs()[0].status is RunStatus.OK
+
+
+def test_a_full_disk_is_named_as_a_full_disk(store: StateStore) -> None:
+    from digest.errors import DiskFull
+
+    # SQLite reports a page limit reached exactly as it reports a full disk (SQLITE_FULL).
+    pages = store._db.connection.execute("PRAGMA page_count").fetchone()[0]
+    store._db.connection.execute(f"PRAGMA max_page_count = {pages + 1}")
+    with pytest.raises(DiskFull) as caught:
+        store.memory.store("m", "r", "hin_Deva", [(f"source {i}", "x" * 500) for i in range(200)])
+    message = str(caught.value)
+    assert message.startswith(f"disk full: the state database {store.path} cannot grow")
+    assert "move it aside" not in message
+
+
+def _fill(out_dir: Path, rows: int) -> Path:
+    with StateStore.open(out_dir) as store:
+        store.memory.store("m", "r", "hin_Deva", [(f"source {i}", f"english {i} " * 10) for i in range(rows)])
+        path = store.path
+    return path
+
+
+def overwrite_middle(path: Path, size: int = 200 * 1024) -> None:
+    """Damage `size` bytes in the middle of a file, as a failing disk or a stray write would."""
+    data = path.stat().st_size
+    assert data > 2 * size, f"{path} is too small ({data} bytes) to damage its middle"
+    with path.open("r+b") as f:
+        f.seek(data // 2 - size // 2)
+        f.write(os.urandom(size))
+
+
+def test_page_corruption_is_found_when_the_store_opens(out_dir: Path) -> None:
+    from digest.errors import StateCorrupt
+
+    database = _fill(out_dir, 20_000)
+    assert not database.with_name(database.name + "-wal").exists()  # all in the main file
+    overwrite_middle(database)
+    with pytest.raises(StateCorrupt) as caught:
+        StateStore.open(out_dir)
+    message = str(caught.value)
+    assert message.startswith(f"state database {database} is corrupt (")
+    assert "move it aside with its -wal and -shm files and run again" in message
+    assert "\n" not in message
