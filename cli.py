@@ -54,6 +54,14 @@ Summarizer = Annotated[
     Optional[str], typer.Option("--summarizer", help="abstractive (a model) or extractive (needs no weights).")
 ]
 SummaryModel = Annotated[Optional[str], typer.Option("--summary-model", help="Model id of the summarizer.")]
+FollowLinks = Annotated[
+    bool,
+    typer.Option(
+        "--follow-outside-links",
+        help="Follow symbolic links that lead out of PATHS (never into /dev, /proc or /sys) "
+        "[env: DIGEST_FOLLOW_OUTSIDE_LINKS].",
+    ),
+]
 OutDir = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder [default: ./digests].")]
 
 
@@ -71,7 +79,7 @@ def _settings(config: Path | None = None, **flags: Any) -> Any:
         flags["num_beams"] = 1
     if flags.get("offline") is False:
         flags["offline"] = None  # an unset flag must not override DIGEST_OFFLINE
-    for name in ("new_only", "skip_empty", "wait_for_lock"):
+    for name in ("new_only", "skip_empty", "wait_for_lock", "follow_outside_links"):
         if flags.get(name) is False:
             flags[name] = None
     return resolve_settings(flags, config_path=config)
@@ -159,6 +167,7 @@ def run(
     site_url: Annotated[
         Optional[str], typer.Option("--site-url", help="URL where the output folder is served (absolute feed links).")
     ] = None,
+    follow_outside_links: FollowLinks = False,
     offline: Offline = False,
     config: Config = None,
     verbose: Verbose = False,
@@ -187,6 +196,7 @@ def run(
             skip_empty=skip_empty,
             wait_for_lock=wait,
             site_url=site_url,
+            follow_outside_links=follow_outside_links,
             offline=offline,
         )
         show_bar = not quiet and sys.stderr.isatty()
@@ -311,6 +321,7 @@ def detect(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
     lang: Lang = None,
     route: RouteOpt = None,
+    follow_outside_links: FollowLinks = False,
     config: Config = None,
     verbose: Verbose = False,
 ) -> None:
@@ -319,7 +330,7 @@ def detect(
 
     _setup_logging(verbose, False)
     with _guard():
-        settings = _settings(config, lang=lang, route=route)
+        settings = _settings(config, lang=lang, route=route, follow_outside_links=follow_outside_links)
         results = detect_paths(paths, settings=settings)
     if as_json:
         rows = [

@@ -7,11 +7,12 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.errors import UnreadableDocument
+from digest.errors import ConfigError, UnreadableDocument
 from digest.records import Document, Failure, Skipped
 from translate.segment import split_sentences
 
@@ -41,58 +42,153 @@ class InputSet:
     failures: tuple[Failure, ...] = ()
 
 
-def walk_inputs(paths: Sequence[Path]) -> InputSet:
-    """Expand files and folders (recursively, sorted, hidden entries skipped) into the files to read."""
-    walker = _Walker()
+# Pseudo-files and devices: reading them leaks the machine's state (/proc/self/environ) or never
+# ends (/dev/zero), so they are refused whatever the options say.
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+FOLLOW_OPTION = "--follow-outside-links (DIGEST_FOLLOW_OUTSIDE_LINKS=1)"
+# The state folder a digest keeps in its output folder (digest.state.STATE_DIRNAME and the files
+# in it); a folder holding one is a digest's output, never input.
+_STATE_MARKERS = (".digest/state.sqlite", ".digest/lock")
+# What digest.render writes at the top of a day's digest.md and of each translation file.
+_DIGEST_HEADER = re.compile(r"\A# Digest — \d{4}-\d{2}-\d{2}\n\n")
+_TRANSLATION_HEADER = re.compile(
+    r"\A# [^\n]*\n\n- Source file: [^\n]*\n- Source URL: [^\n]*\n- Language: [^\n]*\n"
+    r"- Model: [^\n]*\n\n---\n"
+)
+_SNIFF_BYTES = 64 * 1024
+
+
+def check_inputs(paths: Sequence[Path]) -> None:
+    """Raise ConfigError naming every path that does not exist: a mistyped input is a usage error."""
+    missing = [
+        f"{path} (a broken symbolic link)" if os.path.islink(path) else str(path)
+        for path in paths
+        if not os.path.exists(path)
+    ]
+    if len(missing) == 1:
+        raise ConfigError(
+            f"input path {missing[0]} does not exist: check the path; nothing was read or written"
+        )
+    if missing:
+        raise ConfigError(
+            f"input paths {', '.join(missing)} do not exist: check the paths; nothing was read or written"
+        )
+
+
+def _area(real: str) -> str | None:
+    """The system folder (/proc, /sys or /dev) that the resolved path `real` lies in, or None."""
+    return next((top for top in SYSTEM_FOLDERS if _within(real, top)), None)
+
+
+def _within(real: str, folder: str) -> bool:
+    return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def walk_inputs(
+    paths: Sequence[Path], *, follow_outside_links: bool = False, exclude: Sequence[Path] = ()
+) -> InputSet:
+    """Expand files and folders (recursively, sorted, hidden entries skipped) into the files to read.
+
+    A symbolic link that leads out of every path given is refused unless `follow_outside_links`;
+    files under /proc, /sys and /dev never are read. Folders in `exclude` (the output folder),
+    folders holding a digest's state, and files digest wrote are skipped.
+    """
+    walker = _Walker(
+        roots=[os.path.realpath(p) for p in paths],
+        follow_outside_links=follow_outside_links,
+        exclude=[os.path.realpath(p) for p in exclude],
+    )
     for path in paths:
-        walker.visit(Path(path))
+        walker.walk(Path(path))
     return InputSet(tuple(walker.files), tuple(walker.skipped), tuple(walker.failures))
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, *, roots: Sequence[str], follow_outside_links: bool, exclude: Sequence[str]) -> None:
+        self.roots = list(roots)
+        self.follow_outside_links = follow_outside_links
+        self.exclude = list(exclude)
         self.files: list[Path] = []
         self.skipped: list[Skipped] = []
         self.failures: list[Failure] = []
         self.seen_files: set[str] = set()
         self.seen_folders: set[str] = set()
 
-    def visit(self, path: Path) -> None:
+    def walk(self, top: Path) -> None:
+        # An explicit stack, not recursion: a tree thousands of folders deep must not exhaust
+        # Python's recursion limit. Children go on in reverse so they come off in sorted order.
+        # Each entry carries its folder's resolved path, so resolving it costs one step, not one
+        # per folder above it.
+        stack: list[tuple[Path, str | None]] = [(top, None)]
+        while stack:
+            path, parent = stack.pop()
+            stack.extend(reversed(self._visit(path, parent=parent)))
+
+    def _visit(self, path: Path, *, parent: str | None) -> list[tuple[Path, str]]:
+        """Record `path` as a file, skip or failure; return a folder's children with its real path."""
+        link = False
         try:
+            link = path.is_symlink()
             info = path.stat()  # follows symbolic links
         except FileNotFoundError:
-            if path.is_symlink():
+            if link:
                 self.failures.append(Failure(str(path), "broken symbolic link: its target does not exist"))
             else:
                 self.failures.append(Failure(str(path), "no such file or folder: check the path"))
-            return
+            return []
         except OSError as exc:  # a link loop (ELOOP), or a folder on the way that cannot be searched
             self.failures.append(Failure(str(path), f"cannot be opened ({_reason(exc)}): check the path"))
-            return
+            return []
+        given = parent is None
+        real = os.path.realpath(path) if given or link else os.path.join(parent, path.name)
+        area = _area(real)
+        if area is not None:
+            self.failures.append(Failure(str(path), _system_file(real, area)))
+            return []
+        # A path named on the command line was chosen on purpose; below it only links are checked,
+        # since a plain entry lies where its folder does.
+        if link and not given and not self.follow_outside_links:
+            if not any(_within(real, root) for root in self.roots):
+                self.failures.append(Failure(str(path), _outside_link(real)))
+                return []
+        # The folder itself, however it is reached; what lies in its day folders is recognised
+        # file by file, so an inbox inside an output folder (`--out .`) is still read.
+        if real in self.exclude:
+            self.skipped.append(Skipped(str(path), "digest's own output folder: it is never read as input"))
+            return []
         if stat.S_ISDIR(info.st_mode):
-            self._folder(path)
-        elif stat.S_ISREG(info.st_mode):
-            self._file(path)
-        else:  # a pipe, socket or device
-            self.skipped.append(Skipped(str(path), "not a regular file: only .txt and .md files are read"))
+            return self._folder(path, real)
+        if stat.S_ISREG(info.st_mode):
+            self._file(path, real)
+        else:
+            reason = f"not a regular file ({_kind(info.st_mode)}): only .txt and .md files are read"
+            self.skipped.append(Skipped(str(path), reason))
+        return []
 
-    def _file(self, path: Path) -> None:
+    def _file(self, path: Path, real: str) -> None:
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             kind = f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)"
             self.skipped.append(Skipped(str(path), f"{kind}: only .txt and .md are read"))
             return
-        real = os.path.realpath(path)
         if real in self.seen_files:
             return  # the same file reached twice, by two arguments or through a link
         self.seen_files.add(real)
+        written = _written_by_digest(path) if suffix == ".md" else None
+        if written:
+            reason = f"written by digest ({written}): its output is never read as input"
+            self.skipped.append(Skipped(str(path), reason))
+            return
         self.files.append(path)
 
-    def _folder(self, path: Path) -> None:
-        real = os.path.realpath(path)
+    def _folder(self, path: Path, real: str) -> list[tuple[Path, str]]:
         if real in self.seen_folders:
-            return  # a link back into a folder already walked: following it would never end
+            return []  # a link back into a folder already walked: following it would never end
         self.seen_folders.add(real)
+        if any(os.path.exists(os.path.join(real, marker)) for marker in _STATE_MARKERS):
+            reason = "a digest output folder (it holds .digest state): it is never read as input"
+            self.skipped.append(Skipped(str(path), reason))
+            return []
         try:
             with os.scandir(path) as entries:
                 names = sorted(entry.name for entry in entries)
@@ -100,14 +196,54 @@ class _Walker:
             self.failures.append(
                 Failure(str(path), "folder cannot be read (permission denied): make it readable (chmod +rx)")
             )
-            return
+            return []
         except OSError as exc:
             self.failures.append(Failure(str(path), f"folder cannot be read ({_reason(exc)})"))
-            return
-        for name in names:
-            if name.startswith("."):
-                continue  # hidden files and folders, the output's own .digest state among them
-            self.visit(path / name)
+            return []
+        # Hidden files and folders are passed over silently: editors' and tools' own files.
+        return [(path / name, real) for name in names if not name.startswith(".")]
+
+
+def _outside_link(real: str) -> str:
+    return (
+        f"symbolic link to {real}, outside the input folders: not followed; "
+        f"pass that path itself, or {FOLLOW_OPTION} to follow such links"
+    )
+
+
+def _system_file(real: str, area: str) -> str:
+    return (
+        f"{real} is a device or system file (under {area}): nothing under /dev, /proc or /sys is read; "
+        "copy the text to a regular file"
+    )
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a plain file"
+
+
+def _written_by_digest(path: Path) -> str | None:
+    """What digest wrote `path` as (a digest, a translation), judged by the header render writes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            head = f.read(_SNIFF_BYTES)
+    except OSError:
+        return None  # reading it properly reports why
+    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff").replace("\r\n", "\n")
+    if _DIGEST_HEADER.match(text):
+        return "a day's digest.md"
+    if _TRANSLATION_HEADER.match(text):
+        return "an English translation"
+    return None
 
 
 def _reason(exc: OSError) -> str:
@@ -142,10 +278,17 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        with open(path, "rb") as f:
+        real = os.path.realpath(path)
+        area = _area(real)
+        if area is not None:
+            raise UnreadableDocument(_system_file(real, area))
+        # Checked before opening: opening a named pipe waits for a writer, and a device may do
+        # anything when opened. O_NONBLOCK and the second check close the race in between.
+        _require_regular(os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
             info = os.fstat(f.fileno())
-            if stat.S_ISDIR(info.st_mode):
-                raise IsADirectoryError(path)
+            _require_regular(info.st_mode)
             if info.st_size > max_bytes:
                 raise UnreadableDocument(_too_large(info.st_size, max_bytes))
             raw = f.read(max_bytes + 1)  # a file still growing is caught here
@@ -164,6 +307,16 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     return raw
 
 
+def _require_regular(mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError()
+    if not stat.S_ISREG(mode):
+        raise UnreadableDocument(
+            f"not a regular file ({_kind(mode)}): only regular .txt and .md files are read; "
+            "save the text to one"
+        )
+
+
 def _too_large(size: int, limit: int) -> str:
     return (
         f"file is {_size(size)}, over the {_size(limit)} limit: raise it with --max-file-bytes "
@@ -180,10 +333,15 @@ def _size(count: int) -> str:
 
 
 def decode_text(raw: bytes) -> str:
-    """Decode UTF-8 (with or without a byte order mark) or UTF-16/32 with one; newlines become \\n."""
+    """Decode UTF-8 (with or without a byte order mark), UTF-16 (with or without one) or UTF-32 with one.
+
+    Newlines become \\n.
+    """
     encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
     if encoding is None and b"\x00" in raw:
-        raise UnreadableDocument("binary file (it contains NUL bytes): only plain text is read")
+        encoding = _bomless_utf16(raw)
+        if encoding is None:
+            raise UnreadableDocument("binary file (it contains NUL bytes): only plain text is read")
     try:
         text = raw.decode(encoding or "utf-8")
     except UnicodeDecodeError as exc:
@@ -196,6 +354,45 @@ def decode_text(raw: bytes) -> str:
     if text and len(_CONTROL.findall(text)) > _CONTROL_SHARE * len(text):
         raise UnreadableDocument("binary file (mostly control characters): only plain text is read")
     return text
+
+
+# In UTF-16 text the spaces, newlines, digits and punctuation that every script uses are code units
+# below U+0100, whose high byte is 0: the NUL bytes of such a file fall almost all on one side.
+# Other NUL bytes (U+0100, U+0900...) are rare; a binary file has them on both sides.
+_OTHER_SIDE_NULS = 0.05
+_TEXT_CATEGORIES_EXCLUDED = frozenset({"Cc", "Cn", "Co", "Cs"})
+# ASCII text with a stray NUL byte also reads as UTF-16: as CJK ideographs whose two bytes are both
+# printable ASCII. Real text has few such code units (about a quarter of them in Chinese).
+_ASCII_PAIRS = 0.6
+_SAMPLE_UNITS = 32 * 1024  # enough to judge; the whole file is decoded strictly afterwards
+
+
+def _bomless_utf16(raw: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" if `raw` reads as plausible text in it, else None."""
+    if len(raw) % 2:
+        return None
+    even = raw[0::2].count(0)
+    odd = raw[1::2].count(0)
+    # Little endian puts the high byte second: its NULs are at odd offsets.
+    encoding, high, low = ("utf-16-le", odd, even) if odd >= even else ("utf-16-be", even, odd)
+    if low > _OTHER_SIDE_NULS * high:
+        return None
+    sample = raw[: 2 * _SAMPLE_UNITS]
+    highs, lows = (sample[1::2], sample[0::2]) if encoding == "utf-16-le" else (sample[0::2], sample[1::2])
+    wide = [(h, l) for h, l in zip(highs, lows) if h]
+    ascii_pairs = sum(1 for h, l in wide if 0x20 <= h <= 0x7E and 0x20 <= l <= 0x7E)
+    if ascii_pairs > _ASCII_PAIRS * len(wide):
+        return None
+    # Cut at a code unit boundary; a surrogate pair cut in two is not counted against the file.
+    text = sample.decode(encoding, errors="surrogatepass")
+    # Text has no control characters but layout ones, and no unassigned, private-use or lone
+    # surrogate code points; a binary file read as UTF-16 has them.
+    unlikely = sum(
+        1
+        for char in text
+        if char not in "\t\n\r\f" and unicodedata.category(char) in _TEXT_CATEGORIES_EXCLUDED
+    )
+    return encoding if unlikely <= len(text) // 200 + (1 if len(sample) < len(raw) else 0) else None
 
 
 # --- boilerplate ----------------------------------------------------------------------------

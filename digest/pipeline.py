@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -11,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest.atomic import sweep_temporaries, write_text_atomic
-from digest.documents import read_document, walk_inputs
-from digest.errors import DigestError, ModelBroken, ModelUnavailable, StateError, UnsupportedLanguage
+from digest.documents import InputSet, check_inputs, read_document, walk_inputs
+from digest.errors import ConfigError, DigestError, ModelBroken, ModelUnavailable, StateError, UnsupportedLanguage
 from digest.hub import ModelLocation, locate_model
 from digest.progress import NoProgress, Progress
 from digest.records import (
@@ -33,7 +34,6 @@ from summarize.base import Summarizer
 from translate.base import Detector, Translator
 
 if TYPE_CHECKING:
-    from digest.documents import InputSet
     from digest.state import StateStore, TranslationMemory
 
 log = logging.getLogger("digest")
@@ -284,6 +284,10 @@ def run_digest(
     now: datetime | None = None,
 ) -> RunResult:
     """Run the whole pipeline over `inputs` and write the day's digest under `settings.out_dir`."""
+    # Usage errors come before the output folder is touched: a mistyped path must not replace a
+    # good digest with an empty one.
+    check_inputs(inputs)
+    _check_not_output(inputs, settings.out_dir)
     from digest.lock import run_lock
     from digest.publish import check_day_paths, prepare_out_dir
 
@@ -297,11 +301,30 @@ def run_digest(
         return _run_locked(inputs, settings=settings, progress=progress, now=now)
 
 
+def find_inputs(inputs: Sequence[Path], *, settings: Settings) -> InputSet:
+    """The files under `inputs` to read, never the output folder itself."""
+    return walk_inputs(
+        [Path(p) for p in inputs],
+        follow_outside_links=settings.follow_outside_links,
+        exclude=[settings.out_dir],
+    )
+
+
+def _check_not_output(inputs: Sequence[Path], out_dir: Path) -> None:
+    out = os.path.realpath(out_dir)
+    for path in inputs:
+        if os.path.realpath(path) == out:
+            raise ConfigError(
+                f"input {path} is the output folder: digest never reads its own output; "
+                "put the documents in another folder or choose another --out"
+            )
+
+
 def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progress, now: datetime) -> RunResult:
     from digest.state import RunStatus, StateStore
 
     started = time.monotonic()
-    found = walk_inputs([Path(p) for p in inputs])
+    found = find_inputs(inputs, settings=settings)
     progress.files_total(len(found.files))
     with StateStore.open(settings.out_dir) as state:
         models = ModelCache(settings, memory=state.memory, progress=progress)
@@ -521,7 +544,8 @@ def detect_paths(paths: Sequence[Path], *, settings: Settings) -> list[DetectRes
     """Detect the language and route of every file under `paths`."""
     from translate.detect import ScriptLangDetector
 
-    found = walk_inputs([Path(p) for p in paths])
+    check_inputs(paths)
+    found = find_inputs(paths, settings=settings)
     documents, failures = read_documents(found.files, max_bytes=settings.max_file_bytes)
     detected, undetected = detect_documents(documents, detector=ScriptLangDetector(), settings=settings)
     results = [
@@ -552,6 +576,7 @@ def translate_file(path: Path, *, settings: Settings, progress: Progress | None 
     """Translate one file to English; raises DigestError subclasses with one-line messages."""
     from translate.detect import ScriptLangDetector
 
+    check_inputs([path])
     document = read_document(path, max_bytes=settings.max_file_bytes)
     detected, failures = detect_documents([document], detector=ScriptLangDetector(), settings=settings)
     if failures:

@@ -41,6 +41,7 @@ class Settings:
     skip_empty: bool = False
     wait_for_lock: bool = False
     site_url: str | None = None  # where DIR is served; makes the feed's links absolute
+    follow_outside_links: bool = False  # follow links that lead out of the input folders
     config_path: Path | None = None
 
 
@@ -99,6 +100,7 @@ _CONVERTERS = {
     "skip_empty": _bool,
     "wait_for_lock": _bool,
     "site_url": str,
+    "follow_outside_links": _bool,
 }
 
 

@@ -263,7 +263,7 @@ def test_permission_denied_as_reported_by_the_system(tmp_path: Path, monkeypatch
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("builtins.open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(UnreadableDocument, match=r"permission denied: make the file readable \(chmod \+r\)"):
         read_document(path)
 
@@ -286,6 +286,79 @@ def test_utf16_with_a_broken_tail(tmp_path: Path) -> None:
     data = codecs.BOM_UTF16_LE + "text".encode("utf-16-le") + b"\x00\xd8"
     with pytest.raises(UnreadableDocument, match="not UTF-16 text"):
         read_document(write(tmp_path / "doc.txt", data))
+
+
+HELDOUT = Path(__file__).resolve().parents[1] / "data" / "heldout"
+
+
+@pytest.mark.parametrize("language", ["hi", "ur", "en"])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark(tmp_path: Path, language: str, encoding: str) -> None:
+    text = (HELDOUT / f"{language}.txt").read_text(encoding="utf-8")
+    for sample in (text, text[:200], text.splitlines()[0] + "\n"):
+        path = write(tmp_path / "doc.txt", sample.encode(encoding))
+        assert read_document(path).text == sample.replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_in_a_script_without_spaces(tmp_path: Path, encoding: str) -> None:
+    text = "北京市今天发布了新的交通规划，计划在未来五年内建设更多的地铁线路。\n市民对此表示欢迎。\n"
+    assert read_document(write(tmp_path / "zh.txt", text.encode(encoding))).text == text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Hello world\x00",
+        b"The council met on Monday to discuss the new budget.\n\x00\x00",
+        "यह हिंदी है।\x00".encode(),
+        b"Some text\x00more text here ok\n",
+    ],
+)
+def test_text_with_stray_nul_bytes_is_not_taken_for_utf16(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(UnreadableDocument, match=r"binary file \(it contains NUL bytes\)"):
+        read_document(write(tmp_path / "doc.txt", data))
+
+
+def _png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    pixels = b"".join(b"\x00" + bytes([x * 7 % 256, x, 255 - x]) * 16 for x in range(16))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(pixels))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _zip() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("hi.txt", (HELDOUT / "hi.txt").read_text(encoding="utf-8"))
+        archive.writestr("en.txt", "plain text, stored\n" * 20)
+    return buffer.getvalue()
+
+
+def _elf() -> bytes:
+    import sys
+
+    return Path(os.path.realpath(sys.executable)).read_bytes()[:65536]
+
+
+@pytest.mark.parametrize("make", [_png, _zip, _elf], ids=["png", "zip", "elf"])
+def test_real_binaries_stay_binary(tmp_path: Path, make: object) -> None:
+    data = make()  # type: ignore[operator]
+    for cut in (data, data[:64], data[: len(data) // 2 * 2]):
+        with pytest.raises(UnreadableDocument, match="binary file"):
+            read_document(write(tmp_path / "file.txt", cut))
 
 
 # --- walking the inputs -----------------------------------------------------------------------
@@ -343,11 +416,224 @@ def test_a_file_given_twice_or_through_a_link_appears_once(tmp_path: Path) -> No
     assert found.files == (article,)
 
 
-def test_a_link_to_a_file_outside_is_followed(tmp_path: Path) -> None:
+def test_a_link_out_of_the_inputs_is_refused_and_says_where_it_points(tmp_path: Path) -> None:
+    outside = write(tmp_path / "elsewhere" / "note.md", "text")
+    write(tmp_path / "in" / "kept.txt", "text")
+    (tmp_path / "in" / "link.md").symlink_to(outside)
+    (tmp_path / "in" / "passwd.txt").symlink_to("/etc/passwd")
+    (tmp_path / "in" / "folder").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    found = walk_inputs([tmp_path / "in"])
+    assert [p.name for p in found.files] == ["kept.txt"]
+    errors = {Path(f.path).name: f.error for f in found.failures}
+    assert sorted(errors) == ["folder", "link.md", "passwd.txt"]
+    assert errors["passwd.txt"] == (
+        f"symbolic link to {os.path.realpath('/etc/passwd')}, outside the input folders: not followed; "
+        "pass that path itself, or --follow-outside-links (DIGEST_FOLLOW_OUTSIDE_LINKS=1) "
+        "to follow such links"
+    )
+    assert str(outside) in errors["link.md"] and str(tmp_path / "elsewhere") in errors["folder"]
+
+
+def test_links_out_of_the_inputs_are_followed_on_request(tmp_path: Path) -> None:
     outside = write(tmp_path / "elsewhere" / "note.md", "text")
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "link.md").symlink_to(outside)
-    assert walk_inputs([tmp_path / "in"]).files == (tmp_path / "in" / "link.md",)
+    (tmp_path / "in" / "folder").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    found = walk_inputs([tmp_path / "in"], follow_outside_links=True)
+    assert found.files == (tmp_path / "in" / "folder" / "note.md",)  # the same file once
+    assert found.failures == ()
+
+
+def test_links_between_the_folders_given_are_followed(tmp_path: Path) -> None:
+    other = write(tmp_path / "b" / "note.md", "text")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "link.md").symlink_to(other)
+    (tmp_path / "a" / "up.md").symlink_to(write(tmp_path / "a" / "sub" / "deep.md", "text"))
+    found = walk_inputs([tmp_path / "a", tmp_path / "b"])
+    assert [p.relative_to(tmp_path).as_posix() for p in found.files] == ["a/link.md", "a/sub/deep.md"]
+    assert found.failures == ()
+
+
+def test_a_link_named_on_the_command_line_is_read(tmp_path: Path) -> None:
+    outside = write(tmp_path / "elsewhere" / "note.md", "text")
+    (tmp_path / "named.md").symlink_to(outside)
+    (tmp_path / "inbox").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    assert walk_inputs([tmp_path / "named.md"]).files == (tmp_path / "named.md",)
+    assert walk_inputs([tmp_path / "inbox"]).files == (tmp_path / "inbox" / "note.md",)
+
+
+@pytest.mark.parametrize("follow", [False, True])
+def test_system_files_are_never_read(tmp_path: Path, follow: bool) -> None:
+    (tmp_path / "in").mkdir()
+    links = [("status.txt", "/proc/self/status"), ("zero.txt", "/dev/zero"), ("sys", "/sys/kernel")]
+    for name, target in links:
+        (tmp_path / "in" / name).symlink_to(target)
+    found = walk_inputs([tmp_path / "in", Path("/proc/self/environ")], follow_outside_links=follow)
+    assert found.files == ()
+    errors = {Path(f.path).name: f.error for f in found.failures}
+    assert sorted(errors) == ["environ", "status.txt", "sys", "zero.txt"]
+    assert errors["zero.txt"] == (
+        "/dev/zero is a device or system file (under /dev): nothing under /dev, /proc or /sys is read; "
+        "copy the text to a regular file"
+    )
+    assert "(under /proc)" in errors["status.txt"] and "(under /proc)" in errors["environ"]
+    assert "(under /sys)" in errors["sys"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/proc/self/status", "/dev/zero", "/dev/stdin", "/sys/kernel/uevent_seqnum"]
+)
+def test_reading_a_system_file_is_refused(path: str) -> None:
+    with pytest.raises(UnreadableDocument, match=r"is a device or system file \(under /(proc|dev|sys)\)"):
+        read_document(Path(path))
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "fifo.txt"
+    os.mkfifo(fifo)
+    outcome: list[BaseException | None] = []
+
+    def read() -> None:
+        try:
+            read_document(fifo)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    if reader.is_alive():  # unblock the reader so the test process can end
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("reading a named pipe blocked")
+    assert isinstance(outcome[0], UnreadableDocument)
+    assert str(outcome[0]) == (
+        "not a regular file (a named pipe): only regular .txt and .md files are read; save the text to one"
+    )
+    found = walk_inputs([tmp_path])
+    assert found.files == ()
+    assert [s.reason for s in found.skipped] == [
+        "not a regular file (a named pipe): only .txt and .md files are read"
+    ]
+
+
+def test_a_socket_is_refused() -> None:
+    import socket
+
+    with tempfile.TemporaryDirectory(prefix="s") as short, socket.socket(socket.AF_UNIX) as server:
+        where = Path(short) / "s.txt"  # a socket's path must be short: not under tmp_path
+        server.bind(str(where))
+        with pytest.raises(UnreadableDocument, match=r"not a regular file \(a socket\)"):
+            read_document(where)
+
+
+def _remove_deep(top: Path) -> None:
+    # Bottom up without recursion: pytest's own recursive clean-up of the shared temporary folder
+    # would fail on a tree this deep.
+    folders = [top]
+    while (folders[-1] / "d").is_dir():
+        folders.append(folders[-1] / "d")
+    for folder in reversed(folders):
+        for entry in folder.iterdir():
+            if not entry.is_dir():
+                entry.unlink()
+        folder.rmdir()
+
+
+def test_a_tree_hundreds_of_folders_deep_is_walked(tmp_path: Path) -> None:
+    depth = 600  # a recursive walk stops with RecursionError well before this
+    folder = top = tmp_path / "in"
+    folder.mkdir()
+    try:
+        write(folder / "top.txt", "text")
+        for _ in range(depth):
+            folder = folder / "d"
+            folder.mkdir()
+        write(folder / "bottom.txt", "text")
+        write(top / "z.txt", "text")
+        found = walk_inputs([top])
+        assert [p.name for p in found.files] == ["bottom.txt", "top.txt", "z.txt"]  # "d" sorts first
+        assert len(found.files[0].relative_to(top).parts) == depth + 1
+        assert found.failures == ()
+    finally:
+        _remove_deep(top)
+
+
+# --- digest's own output ----------------------------------------------------------------------
+
+
+def test_the_output_folder_is_never_read(tmp_path: Path) -> None:
+    write(tmp_path / "inbox" / "article.txt", "text")
+    write(tmp_path / "inbox" / "digests" / "2024-04-02" / "notes.txt", "text")
+    (tmp_path / "inbox" / "alias").symlink_to(tmp_path / "inbox" / "digests", target_is_directory=True)
+    found = walk_inputs([tmp_path / "inbox"], exclude=[tmp_path / "inbox" / "digests"])
+    assert [p.name for p in found.files] == ["article.txt"]
+    assert [(Path(s.path).name, s.reason) for s in found.skipped] == [
+        ("alias", "digest's own output folder: it is never read as input"),
+        ("digests", "digest's own output folder: it is never read as input"),
+    ]
+
+
+@pytest.mark.parametrize("marker", ["state.sqlite", "lock"])
+def test_a_folder_holding_a_digests_state_is_never_read(tmp_path: Path, marker: str) -> None:
+    write(tmp_path / "inbox" / "article.txt", "text")
+    write(tmp_path / "inbox" / "old-out" / ".digest" / marker, b"")
+    write(tmp_path / "inbox" / "old-out" / "2024-04-02" / "notes.txt", "text")
+    found = walk_inputs([tmp_path / "inbox"])
+    assert [p.name for p in found.files] == ["article.txt"]
+    assert [(Path(s.path).name, s.reason) for s in found.skipped] == [
+        ("old-out", "a digest output folder (it holds .digest state): it is never read as input")
+    ]
+
+
+def test_files_digest_wrote_are_recognised_and_skipped(tmp_path: Path) -> None:
+    from digest.records import Digest, Stats
+    from digest.render import digest_to_markdown, translation_to_markdown
+
+    day = Digest(generated_at="2024-04-02T03:00:00+00:00", date="2024-04-02", inputs=("in",), items=(),
+                 failures=(), skipped=(), stats=Stats(files=0))
+    translation = translation_to_markdown(
+        title="A title", source_path="in/a.txt", source_url=None, language="hi", model="m/x", text="Body."
+    )
+    write(tmp_path / "in" / "copied" / "digest.md", digest_to_markdown(day))
+    write(tmp_path / "in" / "copied" / "a.en.md", translation)
+    write(tmp_path / "in" / "renamed.md", translation.replace("\n", "\r\n"))
+    # A user's own notes that merely look alike are read.
+    write(tmp_path / "in" / "about-digests.md", "# Digest of the week\n\n- Source file: mine\n")
+    write(tmp_path / "in" / "mine.txt", digest_to_markdown(day))  # digest writes only .md files
+    found = walk_inputs([tmp_path / "in"])
+    assert [p.name for p in found.files] == ["about-digests.md", "mine.txt"]
+    reasons = {Path(s.path).name: s.reason for s in found.skipped}
+    assert reasons == {
+        "digest.md": "written by digest (a day's digest.md): its output is never read as input",
+        "a.en.md": "written by digest (an English translation): its output is never read as input",
+        "renamed.md": "written by digest (an English translation): its output is never read as input",
+    }
+
+
+# --- paths that do not exist ------------------------------------------------------------------
+
+
+def test_missing_inputs_are_a_usage_error(tmp_path: Path) -> None:
+    from digest.documents import check_inputs
+    from digest.errors import ConfigError
+
+    (tmp_path / "dead").symlink_to(tmp_path / "nowhere")
+    check_inputs([tmp_path])
+    with pytest.raises(ConfigError) as one:
+        check_inputs([tmp_path, tmp_path / "typo"])
+    assert str(one.value) == (
+        f"input path {tmp_path / 'typo'} does not exist: check the path; nothing was read or written"
+    )
+    with pytest.raises(ConfigError) as two:
+        check_inputs([tmp_path / "typo", tmp_path / "dead"])
+    assert str(two.value) == (
+        f"input paths {tmp_path / 'typo'}, {tmp_path / 'dead'} (a broken symbolic link) do not exist: "
+        "check the paths; nothing was read or written"
+    )
 
 
 def test_symlink_loops_end(tmp_path: Path) -> None:
