@@ -109,9 +109,9 @@ def sweep_temporaries(out_dir: Path) -> list[Path]:
     except OSError:
         return []
     for day in days:
-        for folder, subfolders, _files in os.walk(day):
-            folders.append(Path(folder))
-            subfolders[:] = [s for s in subfolders if not os.path.islink(os.path.join(folder, s))]
+        for walked, subfolders, _files in os.walk(day):
+            folders.append(Path(walked))
+            subfolders[:] = [s for s in subfolders if not os.path.islink(os.path.join(walked, s))]
     removed: list[Path] = []
     for folder in folders:
         try:
@@ -125,15 +125,15 @@ def sweep_temporaries(out_dir: Path) -> list[Path]:
                 ]
         except OSError:
             continue
-        for path in stale:
+        for leftover in stale:
             try:
-                path.unlink()
+                leftover.unlink()
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                log.warning("cannot remove leftover temporary file %s (%s)", path, exc.strerror)
+                log.warning("cannot remove leftover temporary file %s (%s)", leftover, exc.strerror)
                 continue
-            removed.append(path)
+            removed.append(leftover)
     if removed:
         log.info("removed %d temporary files left by interrupted runs", len(removed))
     return removed

@@ -132,7 +132,9 @@ class _Walker:
             info = path.stat()  # follows symbolic links
         except FileNotFoundError:
             if link:
-                self.failures.append(Failure(str(path), "broken symbolic link: its target does not exist"))
+                self.failures.append(
+                    Failure(str(path), "broken symbolic link: its target does not exist: fix the link or remove it")
+                )
             else:
                 self.failures.append(Failure(str(path), "no such file or folder: check the path"))
             return []
@@ -140,7 +142,7 @@ class _Walker:
             self.failures.append(Failure(str(path), f"cannot be opened ({_reason(exc)}): check the path"))
             return []
         given = parent is None
-        real = os.path.realpath(path) if given or link else os.path.join(parent, path.name)
+        real = os.path.realpath(path) if parent is None or link else os.path.join(parent, path.name)
         area = _area(real)
         if area is not None:
             self.failures.append(Failure(str(path), _system_file(real, area)))

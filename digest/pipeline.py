@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 from digest.atomic import sweep_temporaries, write_text_atomic
 from digest.documents import InputSet, check_inputs, read_document, walk_inputs
-from digest.errors import ConfigError, DigestError, ModelBroken, ModelUnavailable, StateError, UnsupportedLanguage
+from digest.errors import (
+    ConfigError,
+    DigestError,
+    ModelBroken,
+    ModelUnavailable,
+    StateError,
+    UnsupportedLanguage,
+)
 from digest.hub import ModelLocation, locate_model
 from digest.progress import NoProgress, Progress
 from digest.records import (
@@ -25,7 +32,6 @@ from digest.records import (
     ModelRoute,
     Route,
     Segment,
-    Skipped,
     Stats,
     Translation,
 )

@@ -651,7 +651,7 @@ def test_a_broken_link_is_a_failure(tmp_path: Path) -> None:
     (tmp_path / "in" / "dead.txt").symlink_to(tmp_path / "missing.txt")
     found = walk_inputs([tmp_path / "in"])
     assert [(Path(f.path).name, f.error) for f in found.failures] == [
-        ("dead.txt", "broken symbolic link: its target does not exist")
+        ("dead.txt", "broken symbolic link: its target does not exist: fix the link or remove it")
     ]
 
 

@@ -340,7 +340,10 @@ def test_under_auto_a_model_ct2_cannot_load_falls_back_to_transformers_with_one_
 ) -> None:
     from translate.backends import get_translator
 
-    location = locate_model(MARIAN, model_dir=tiny_model_dir)
+    # A model dir of its own: the shared one may already hold a conversion from another test.
+    models = tmp_path / "models"
+    shutil.copytree(tiny_model_dir / MARIAN, models / MARIAN)
+    location = locate_model(MARIAN, model_dir=models)
 
     def crash(location: ModelLocation, out: Path, *, quantization: str) -> None:
         raise KeyError("relu6")
