@@ -30,11 +30,9 @@ to this one, whose work is set by the count of (sentence, term) entries.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import hashlib
 import json
 import os
-import platform
 import random
 import shutil
 import subprocess
@@ -208,19 +206,10 @@ def spawn(arguments: list[str]) -> tuple[dict[str, Any], float]:
 
 
 def machine() -> dict[str, Any]:
-    """What the numbers were measured on (numpy's version read without importing it)."""
-    from importlib.metadata import version
+    """What the numbers were measured on."""
+    from benchmarks.machine import describe
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        cpu = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines()
-                    if line.startswith("Model name")), cpu)
-    except FileNotFoundError:
-        pass  # no lscpu (macOS): the platform's processor name stands
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"cpu": cpu, "cores": cores, "python": platform.python_version(), "numpy": version("numpy"),
-            "date": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    return describe("numpy")
 
 
 def label(size: int) -> str:

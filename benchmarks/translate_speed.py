@@ -33,10 +33,8 @@ load it, hf in bf16/fp16, ct2 in int8_float16) and reports the same rows.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -331,27 +329,11 @@ def prepare_models(model_dir: Path, routes: list[Route], *, tiny: bool) -> None:
 
 
 def machine() -> dict[str, Any]:
-    """What the numbers were measured on (package versions read without importing the packages)."""
-    from importlib.metadata import version
+    """What the numbers were measured on."""
+    from benchmarks.machine import describe
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        cpu = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines()
-                    if line.startswith("Model name")), cpu)
-    except FileNotFoundError:
-        pass  # no lscpu (macOS): the platform's processor name stands
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {
-        "cpu": cpu,
-        "cores": cores,
-        "gpu": None,  # filled in from the workers when they ran on one
-        "python": platform.python_version(),
-        "torch": version("torch"),
-        "transformers": version("transformers"),
-        "ctranslate2": version("ctranslate2"),
-        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-    }
+    # "gpu" is filled in from the workers when they ran on one.
+    return {**describe("torch", "transformers", "ctranslate2"), "gpu": None}
 
 
 def ratios(results: list[Result]) -> list[dict[str, Any]]:

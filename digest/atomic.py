@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 from digest.errors import DiskFull
+from digest.processes import pid_alive
 
 log = logging.getLogger("digest")
 
@@ -88,7 +89,7 @@ def is_stale_temporary(name: str) -> bool:
     """True for a temporary file name left by an atomic write whose process is gone."""
     match = _TEMPORARY.fullmatch(name)
     if match is not None:
-        return not _pid_alive(int(match["pid"]))
+        return not pid_alive(int(match["pid"]))
     return _LEGACY_TEMPORARY.fullmatch(name) is not None
 
 
@@ -137,15 +138,3 @@ def sweep_temporaries(out_dir: Path) -> list[Path]:
     if removed:
         log.info("removed %d temporary files left by interrupted runs", len(removed))
     return removed
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    except OverflowError:
-        return False  # no such pid can exist
-    return True

@@ -20,6 +20,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from digest.errors import DigestError, StateBusy, StateCorrupt, StateDiskFull, StateError
 from digest.names import path_key
+from digest.processes import pid_alive
 from digest.records import Route, Stats
 
 log = logging.getLogger("digest")
@@ -155,16 +156,6 @@ def _run_record(row: sqlite3.Row) -> RunRecord:
     return RunRecord(
         row["id"], row["pid"], row["started_at"], row["finished_at"], RunStatus(row["status"]), stats
     )
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
 
 
 _SQLITE_PRIMARY = {
@@ -554,7 +545,7 @@ class StateStore:
         with self._db.write() as conn:
             running = conn.execute("SELECT id, pid FROM runs WHERE status = ?", (RunStatus.RUNNING.value,))
             for run_id, pid in running.fetchall():
-                if pid != os.getpid() and not _pid_alive(pid):
+                if pid != os.getpid() and not pid_alive(pid):
                     conn.execute(
                         "UPDATE runs SET status = ? WHERE id = ?", (RunStatus.INTERRUPTED.value, run_id)
                     )
