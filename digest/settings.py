@@ -169,12 +169,18 @@ def _validate(settings: Settings) -> None:
         if value not in allowed:
             raise ConfigError(f"invalid {name} {value!r}: choose one of {', '.join(allowed)}")
     if settings.num_beams is not None and settings.num_beams < 1:
-        raise ConfigError("num_beams must be at least 1")
+        raise ConfigError(f"num_beams must be at least 1, got {settings.num_beams}: pass --beams 1 or more")
     if settings.max_batch_tokens < 16:
-        raise ConfigError("max_batch_tokens must be at least 16")
+        raise ConfigError(
+            f"max_batch_tokens must be at least 16, got {settings.max_batch_tokens}: "
+            "pass --max-batch-tokens 16 or more"
+        )
     if settings.max_file_bytes < 1:
         # 0 or less would refuse every file as too large: never what was meant.
-        raise ConfigError(f"max_file_bytes must be at least 1, got {settings.max_file_bytes}")
+        raise ConfigError(
+            f"max_file_bytes must be at least 1, got {settings.max_file_bytes}: give a size in bytes "
+            "to --max-file-bytes, DIGEST_MAX_FILE_BYTES or max_file_bytes in the config file"
+        )
 
 
 def replace(settings: Settings, **changes: Any) -> Settings:
