@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest.atomic import write_text_atomic
-from digest.errors import DigestError
-from digest.names import display_path, key_path, path_key
-from digest.records import DigestEntry, Document, Route
+from core.errors import DigestError
+from core.names import display_path, key_path, path_key
+from core.records import DigestEntry, Document, Route
 from digest.settings import Settings
 
 if TYPE_CHECKING:

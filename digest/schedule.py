@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from digest.atomic import write_bytes_atomic, write_text_atomic
-from digest.errors import ConfigError, ScheduleError
-from digest.names import display_path
+from core.errors import ConfigError, ScheduleError
+from core.names import display_path
 
 MARKER = "# digest-nightly"
 UNIT_NAME = "digest-nightly"

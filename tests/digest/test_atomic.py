@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest.atomic import is_stale_temporary, sweep_temporaries, write_text_atomic
-from digest.errors import DiskFull
+from core.errors import DiskFull
 
 
 def dead_pid() -> int:

@@ -20,7 +20,7 @@ from digest.publish import (
     publish,
     write_day,
 )
-from digest.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
+from core.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
 from digest.render import clean_text, digest_from_json
 
 A = "{http://www.w3.org/2005/Atom}"

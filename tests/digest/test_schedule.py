@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest import schedule
-from digest.errors import ConfigError, ScheduleError
+from core.errors import ConfigError, ScheduleError
 
 UNRELATED = (
     "# my own jobs\n"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import BackendFailed, BackendUnavailable, ConfigError, UnsupportedLanguage
-from digest.hub import ModelLocation, locate_model
+from core.errors import BackendFailed, BackendUnavailable, ConfigError, UnsupportedLanguage
+from seq2seq.hub import ModelLocation, locate_model
 from tests.checkpoints import SAMPLES
-from translate import convert
+from seq2seq import convert
 from translate.base import Translator
-from translate.convert import (
+from seq2seq.convert import (
     cache_root_for,
     conversion_dir,
     convert_model,
@@ -24,8 +24,9 @@ from translate.convert import (
     model_dir_of,
 )
 from translate.ct2 import CT2Translator
-from translate.hf import HFTranslator, max_new_tokens_for
-from translate.segment import segment_text
+from seq2seq.hf import max_new_tokens_for
+from translate.hf import HFTranslator
+from core.segment import segment_text
 
 MARIAN = "Helsinki-NLP/opus-mt-hi-en"
 NLLB = "facebook/nllb-200-distilled-600M"

@@ -8,21 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import BackendUnavailable, ConfigError, UnsupportedLanguage
-from digest.hub import locate_model
+from core.errors import BackendUnavailable, ConfigError, UnsupportedLanguage
+from seq2seq.hub import locate_model
 from tests.checkpoints import MARIAN_MODELS, NLLB_MODEL, MarianShape, NllbShape, build_marian, build_nllb
 from tests.conftest import SAMPLES
-from translate import backends
+from seq2seq import backends
 from translate.base import Translator
-from translate.hf import (
-    HFTranslator,
+from seq2seq.hf import (
     RowLengthBounds,
     collapse_repeats,
     decode_options,
     max_new_tokens_for,
     resolve_device,
 )
-from translate.segment import segment_text
+from translate.backends import get_translator
+from translate.hf import HFTranslator
+from core.segment import segment_text
 
 MARIAN = MARIAN_MODELS[0]  # Helsinki-NLP/opus-mt-hi-en
 
@@ -263,7 +264,7 @@ def test_devices_resolve_to_what_this_machine_has(monkeypatch: pytest.MonkeyPatc
 def test_get_translator_builds_the_named_backend(tiny_model_dir: Path) -> None:
     location = locate_model(MARIAN, model_dir=tiny_model_dir)
 
-    translator = backends.get_translator("hf", location, device="cpu", num_beams=1)
+    translator = get_translator("hf", location, device="cpu", num_beams=1)
 
     assert isinstance(translator, HFTranslator)
     assert translator.generation_options().num_beams == 1
@@ -281,8 +282,8 @@ def test_auto_backend_prefers_ctranslate2_when_installed(monkeypatch: pytest.Mon
 def test_unknown_or_missing_backends_say_what_to_do(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     location = locate_model(MARIAN, model_dir=tiny_model_dir)
     with pytest.raises(BackendUnavailable, match="unknown backend 'onnx'"):
-        backends.get_translator("onnx", location)
+        get_translator("onnx", location)
 
     monkeypatch.setattr(backends, "installed", lambda package: False)
     with pytest.raises(BackendUnavailable, match=r"pip install 'digest-translate\[ct2\]'"):
-        backends.get_translator("ct2", location)
+        get_translator("ct2", location)

@@ -9,7 +9,7 @@ import pytest
 
 from digest.state import StateStore
 from translate.base import Translator
-from translate.cached import CachedTranslator
+from digest.cached import CachedTranslator
 
 
 class CountingTranslator:

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from digest import __version__
-from digest.errors import ConfigError, DigestError
-from digest.names import display_path, printable
+from core.errors import ConfigError, DigestError
+from core.names import display_path, printable
 from digest.signals import Terminated, sigterm_interrupts
 
 app = typer.Typer(
