@@ -233,8 +233,8 @@ def run_backend(plan: dict[str, Any], beams: int, backend: str) -> tuple[int, in
 
 def run_convert(plan: dict[str, Any]) -> dict[str, Any]:
     """Convert the route's model for the ct2 backend (what `digest models --convert` does)."""
-    from seq2seq.hub import locate_model
     from seq2seq.convert import conversion_dir, convert_model, default_quantization, is_complete
+    from seq2seq.hub import locate_model
 
     location = locate_model(plan["model_id"], model_dir=Path(plan["model_dir"]), offline=True)
     quantization = default_quantization(plan["device"])

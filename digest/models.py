@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ModelUnavailable
-from seq2seq.hub import locate_model
 from digest.settings import Settings
+from seq2seq.hub import locate_model
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest.atomic import sweep_temporaries, write_text_atomic
-from readers.documents import InputSet, check_inputs, read_document, walk_inputs
 from core.errors import (
     ConfigError,
     DigestError,
@@ -21,8 +19,6 @@ from core.errors import (
     StateError,
     UnsupportedLanguage,
 )
-from seq2seq.hub import ModelLocation, locate_model
-from digest.progress import NoProgress, Progress
 from core.records import (
     Detection,
     Digest,
@@ -35,7 +31,11 @@ from core.records import (
     Stats,
     Translation,
 )
+from digest.atomic import sweep_temporaries, write_text_atomic
+from digest.progress import NoProgress, Progress
 from digest.settings import Settings
+from readers.documents import InputSet, check_inputs, read_document, walk_inputs
+from seq2seq.hub import ModelLocation, locate_model
 from summarize.base import Summarizer
 from translate.base import Detector, Translator
 

@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from digest.atomic import write_text_atomic
 from core.errors import ConfigError
-from digest.incremental import TRANSLATIONS
 from core.names import display_path
 from core.records import Digest, DigestEntry
+from digest.atomic import write_text_atomic
+from digest.incremental import TRANSLATIONS
 from digest.render import (
     clean_text,
     digest_from_json,

@@ -20,8 +20,8 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from core.errors import DigestError, StateBusy, StateCorrupt, StateDiskFull, StateError
 from core.names import path_key
-from digest.processes import pid_alive
 from core.records import Route, Stats
+from digest.processes import pid_alive
 
 log = logging.getLogger("digest")
 

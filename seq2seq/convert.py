@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import BackendFailed, BackendUnavailable, ConfigError, first_line
-from seq2seq.hub import ModelLocation
 from seq2seq.hf import broken, load_tokenizer, read_checkpoint_config
+from seq2seq.hub import ModelLocation
 
 # Written last into a conversion folder: a folder without it (or whose files no longer match it)
 # is a crashed or damaged conversion and is never loaded.

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import BackendFailed, BackendUnavailable, ConfigError, first_line
-from seq2seq.hub import ModelLocation
 from seq2seq.convert import (
     cache_root_for,
     conversion_dir,
@@ -26,6 +25,7 @@ from seq2seq.convert import (
     is_complete,
 )
 from seq2seq.hf import Seq2SeqRunner
+from seq2seq.hub import ModelLocation
 
 
 def cpu_cores() -> int:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigError, ModelBroken, first_line
-from seq2seq.hub import ModelLocation
 from seq2seq.batching import run_batched
+from seq2seq.hub import ModelLocation
 
 if TYPE_CHECKING:
     import torch

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.segment import pack_pieces, split_long
+from seq2seq.hf import Seq2SeqRunner, max_new_tokens_for
 from seq2seq.hub import ModelLocation
 from summarize.extractive import sentences_of
-from seq2seq.hf import Seq2SeqRunner, max_new_tokens_for
-from core.segment import pack_pieces, split_long
 
 MAX_SENTENCES = 4
 

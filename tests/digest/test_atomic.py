@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.atomic import is_stale_temporary, sweep_temporaries, write_text_atomic
 from core.errors import DiskFull
+from digest.atomic import is_stale_temporary, sweep_temporaries, write_text_atomic
 
 
 def dead_pid() -> int:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from digest import schedule
 from core.errors import ConfigError, ScheduleError
+from digest import schedule
 
 UNRELATED = (
     "# my own jobs\n"

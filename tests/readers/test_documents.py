@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import UnreadableDocument
 from readers.documents import (
     SUPPORTED_SUFFIXES,
     clean_text,
@@ -18,7 +19,6 @@ from readers.documents import (
     shorten,
     walk_inputs,
 )
-from core.errors import UnreadableDocument
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 HINDI = SAMPLES / "hi-quang-nam-party-members-2024.txt"
@@ -618,8 +618,8 @@ def test_files_digest_wrote_are_recognised_and_skipped(tmp_path: Path) -> None:
 
 
 def test_missing_inputs_are_a_usage_error(tmp_path: Path) -> None:
-    from readers.documents import check_inputs
     from core.errors import ConfigError
+    from readers.documents import check_inputs
 
     (tmp_path / "dead").symlink_to(tmp_path / "nowhere")
     check_inputs([tmp_path])

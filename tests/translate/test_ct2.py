@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import BackendFailed, BackendUnavailable, ConfigError, UnsupportedLanguage
-from seq2seq.hub import ModelLocation, locate_model
-from tests.checkpoints import SAMPLES
+from core.segment import segment_text
 from seq2seq import convert
-from translate.base import Translator
 from seq2seq.convert import (
     cache_root_for,
     conversion_dir,
@@ -23,10 +21,12 @@ from seq2seq.convert import (
     is_complete,
     model_dir_of,
 )
-from translate.ct2 import CT2Translator
 from seq2seq.hf import max_new_tokens_for
+from seq2seq.hub import ModelLocation, locate_model
+from tests.checkpoints import SAMPLES
+from translate.base import Translator
+from translate.ct2 import CT2Translator
 from translate.hf import HFTranslator
-from core.segment import segment_text
 
 MARIAN = "Helsinki-NLP/opus-mt-hi-en"
 NLLB = "facebook/nllb-200-distilled-600M"

@@ -10,9 +10,9 @@ import pytest
 
 from core.errors import UnsupportedLanguage
 from core.records import ModelRoute, Route
-from translate.routing import DEFAULT_NLLB_MODEL
 from translate.detect import languages
 from translate.routing import (
+    DEFAULT_NLLB_MODEL,
     NLLB_TARGET,
     nllb_codes,
     normalize_language,
