@@ -14,9 +14,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from core.errors import ConfigError, DigestError
+from core.names import display_path, printable
 from digest import __version__
-from digest.errors import ConfigError, DigestError
-from digest.names import display_path, printable
 from digest.signals import Terminated, sigterm_interrupts
 
 app = typer.Typer(

@@ -18,7 +18,7 @@ Three ways to translate the same sentences, each measured in a fresh process so 
 The checkpoints have the real architectures' shapes but random weights (tests/checkpoints.py), so
 output lengths would be arbitrary; every output is forced to exactly as many tokens as its input has
 (minimum = maximum new tokens = the source's token count), in all three:
-  baseline  a per-row logits processor (translate.hf.RowLengthBounds) forbids the end token before a
+  baseline  a per-row logits processor (seq2seq.hf.RowLengthBounds) forbids the end token before a
             row's source length and forces it there; generate(max_new_tokens=longest + 1) bounds the batch.
   hf        the backend's own runner with minimum = maximum = source length per row (the same
             processor); the product passes maximum = 2 x source + 10 and minimum 0 instead.
@@ -99,7 +99,7 @@ class Result:
 
 def sample_documents(language: str) -> list[list[str]]:
     """The sample documents in `language`, each as its sentences (segmented as the pipeline does)."""
-    from translate.segment import segment_text
+    from core.segment import segment_text
 
     files = sorted(SAMPLES.glob(f"{language}-*.txt"))
     if not files:
@@ -141,7 +141,7 @@ def run_baseline(plan: dict[str, Any], beams: int) -> tuple[int, int, float, flo
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, LogitsProcessorList
 
-    from translate.hf import RowLengthBounds
+    from seq2seq.hf import RowLengthBounds
 
     device = "cuda" if plan["device"] in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
     started = time.perf_counter()
@@ -184,7 +184,7 @@ def run_baseline(plan: dict[str, Any], beams: int) -> tuple[int, int, float, flo
 
 def run_backend(plan: dict[str, Any], beams: int, backend: str) -> tuple[int, int, float, float, str, str]:
     """A product backend, through its runner, with every output's length fixed to its input's."""
-    from digest.hub import locate_model
+    from seq2seq.hub import locate_model
 
     location = locate_model(plan["model_id"], model_dir=Path(plan["model_dir"]), offline=True)
     options = {"device": plan["device"], "num_beams": beams, "max_batch_tokens": plan["max_batch_tokens"]}
@@ -204,7 +204,7 @@ def run_backend(plan: dict[str, Any], beams: int, backend: str) -> tuple[int, in
     _ = runner.model, runner.tokenizer  # load now, so the timing below is translation only
     load = time.perf_counter() - started
     if backend == "hf":
-        from translate.hf import resolve_device
+        from seq2seq.hf import resolve_device
 
         device = resolve_device(plan["device"])
     else:
@@ -233,8 +233,8 @@ def run_backend(plan: dict[str, Any], beams: int, backend: str) -> tuple[int, in
 
 def run_convert(plan: dict[str, Any]) -> dict[str, Any]:
     """Convert the route's model for the ct2 backend (what `digest models --convert` does)."""
-    from digest.hub import locate_model
-    from translate.convert import conversion_dir, convert_model, default_quantization, is_complete
+    from seq2seq.convert import conversion_dir, convert_model, default_quantization, is_complete
+    from seq2seq.hub import locate_model
 
     location = locate_model(plan["model_id"], model_dir=Path(plan["model_dir"]), offline=True)
     quantization = default_quantization(plan["device"])
@@ -314,7 +314,7 @@ def spawn(plan_path: Path, role: str, beams: int = 0) -> tuple[dict[str, Any], f
 
 def prepare_models(model_dir: Path, routes: list[Route], *, tiny: bool) -> None:
     """Build each route's random-weight checkpoint into `model_dir` unless it is already there."""
-    from digest.hub import local_candidate
+    from seq2seq.hub import local_candidate
     from tests import checkpoints
 
     for route in routes:
@@ -416,7 +416,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.nllb and "nllb" not in args.routes:
         args.routes.append("nllb")
     if args.chunk_size is None:
-        from translate.cached import DEFAULT_CHUNK_SIZE
+        from digest.cached import DEFAULT_CHUNK_SIZE
 
         args.chunk_size = DEFAULT_CHUNK_SIZE
     return args
@@ -428,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         return worker(args)
 
-    from translate.convert import default_cache_root
+    from seq2seq.convert import default_cache_root
 
     tiny = "tiny: d_model 32, 1+1 layers, 2 heads, FFN 64"
     routes = []

@@ -9,7 +9,7 @@ import re
 import secrets
 from pathlib import Path
 
-from digest.errors import DiskFull
+from core.errors import DiskFull
 from digest.processes import pid_alive
 
 log = logging.getLogger("digest")

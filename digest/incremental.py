@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.errors import DigestError
+from core.names import display_path, key_path, path_key
+from core.records import DigestEntry, Document, Route
 from digest.atomic import write_text_atomic
-from digest.errors import DigestError
-from digest.names import display_path, key_path, path_key
-from digest.records import DigestEntry, Document, Route
 from digest.settings import Settings
 
 if TYPE_CHECKING:

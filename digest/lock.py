@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from digest.errors import DigestError, RunLocked
+from core.errors import DigestError, RunLocked
 from digest.state import state_dir
 
 LOCK_FILENAME = "lock"

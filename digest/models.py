@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.errors import ModelUnavailable
-from digest.hub import locate_model
+from core.errors import ModelUnavailable
 from digest.settings import Settings
+from seq2seq.hub import locate_model
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def convert_models(
     model_ids: Sequence[str], *, settings: Settings, quantization: str | None = None
 ) -> list[tuple[str, Path]]:
     """Convert the given models (default: every available one on the table) to CTranslate2."""
-    from translate.convert import cache_root_for, convert_model, default_quantization
+    from seq2seq.convert import cache_root_for, convert_model, default_quantization
 
     if not model_ids:
         table = model_table(settings=settings)

@@ -11,9 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest.atomic import sweep_temporaries, write_text_atomic
-from digest.documents import InputSet, check_inputs, read_document, walk_inputs
-from digest.errors import (
+from core.errors import (
     ConfigError,
     DigestError,
     ModelBroken,
@@ -21,9 +19,7 @@ from digest.errors import (
     StateError,
     UnsupportedLanguage,
 )
-from digest.hub import ModelLocation, locate_model
-from digest.progress import NoProgress, Progress
-from digest.records import (
+from core.records import (
     Detection,
     Digest,
     DigestEntry,
@@ -35,7 +31,11 @@ from digest.records import (
     Stats,
     Translation,
 )
+from digest.atomic import sweep_temporaries, write_text_atomic
+from digest.progress import NoProgress, Progress
 from digest.settings import Settings
+from readers.documents import InputSet, check_inputs, read_document, walk_inputs
+from seq2seq.hub import ModelLocation, locate_model
 from summarize.base import Summarizer
 from translate.base import Detector, Translator
 
@@ -126,7 +126,7 @@ def detect_documents(
 
 def segment_for(body: str, translator: Translator) -> list[Segment]:
     """Split a body into segments that each fit the model's input; nothing is dropped."""
-    from translate.segment import segment_text, split_long
+    from core.segment import segment_text, split_long
 
     limit = translator.max_input_tokens
     segments: list[Segment] = []
@@ -158,7 +158,7 @@ def translate_documents(
     progress: Progress,
 ) -> WindowTranslation:
     """Translate whole documents that share one route, batching their segments together."""
-    from translate.segment import rebuild
+    from core.segment import rebuild
 
     per_doc = [segment_for(d.body, translator) for d in documents]
     flat = [s.text for segments in per_doc for s in segments]
@@ -245,7 +245,7 @@ class ModelCache:
                 max_batch_tokens=self.settings.max_batch_tokens,
             )
             if self.memory is not None:
-                from translate.cached import CachedTranslator
+                from digest.cached import CachedTranslator
 
                 # The memory reports each finished chunk, so the bar moves while a window runs.
                 translator = CachedTranslator(translator, self.memory, on_progress=self.progress.segments_done)

@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from core.errors import ConfigError
+from core.names import display_path
+from core.records import Digest, DigestEntry
 from digest.atomic import write_text_atomic
-from digest.errors import ConfigError
 from digest.incremental import TRANSLATIONS
-from digest.names import display_path
-from digest.records import Digest, DigestEntry
 from digest.render import (
     clean_text,
     digest_from_json,

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from digest.names import display_path
-from digest.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
+from core.names import display_path
+from core.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
 
 LANGUAGE_NAMES: Mapping[str, str] = {
     "af": "Afrikaans",

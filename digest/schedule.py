@@ -10,9 +10,9 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.errors import ConfigError, ScheduleError
+from core.names import display_path
 from digest.atomic import write_bytes_atomic, write_text_atomic
-from digest.errors import ConfigError, ScheduleError
-from digest.names import display_path
 
 MARKER = "# digest-nightly"
 UNIT_NAME = "digest-nightly"

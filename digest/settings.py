@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digest.errors import ConfigError
+from core.errors import ConfigError
+from translate.routing import DEFAULT_NLLB_MODEL
 
 DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
-DEFAULT_NLLB_MODEL = "facebook/nllb-200-distilled-600M"
 
 SUMMARIZERS = ("abstractive", "extractive")
 BACKENDS = ("auto", "hf", "ct2")

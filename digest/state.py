@@ -18,10 +18,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
-from digest.errors import DigestError, StateBusy, StateCorrupt, StateDiskFull, StateError
-from digest.names import path_key
+from core.errors import DigestError, StateBusy, StateCorrupt, StateDiskFull, StateError
+from core.names import path_key
+from core.records import Route, Stats
 from digest.processes import pid_alive
-from digest.records import Route, Stats
 
 log = logging.getLogger("digest")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from digest.hub import ModelLocation
+from core.segment import pack_pieces, split_long
+from seq2seq.hf import Seq2SeqRunner, max_new_tokens_for
+from seq2seq.hub import ModelLocation
 from summarize.extractive import sentences_of
-from translate.hf import Seq2SeqRunner, max_new_tokens_for
-from translate.segment import pack_pieces, split_long
 
 MAX_SENTENCES = 4
 

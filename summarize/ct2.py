@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digest.hub import ModelLocation
+from seq2seq.ct2 import CT2Runner
+from seq2seq.hub import ModelLocation
 from summarize.abstractive import HFSummarizer
-from translate.ct2 import CT2Runner
 
 
 class CT2Summarizer(HFSummarizer):

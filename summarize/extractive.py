@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from translate.segment import segment_text
+from core.segment import segment_text
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Function words carry no topic; "said"/"says" are everywhere in news.

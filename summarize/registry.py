@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from digest.errors import ConfigError
-from digest.hub import ModelLocation
+from core.errors import ConfigError
+from seq2seq.backends import build_on_backend
+from seq2seq.hub import ModelLocation
 from summarize.base import Summarizer
 from summarize.extractive import ExtractiveSummarizer
-from translate.backends import build_on_backend
 
 # backend name -> "module:Class" of the abstractive summarizer it runs.
 SUMMARIZER_BACKENDS: dict[str, str] = {

@@ -1,6 +1,6 @@
 """Random-weight checkpoints with the real architectures, tokenizers trained on the sample text.
 
-Each builder writes a folder `ROOT/<org>/<name>/` that `digest.hub.locate_model(model_id, model_dir=ROOT)`
+Each builder writes a folder `ROOT/<org>/<name>/` that `seq2seq.hub.locate_model(model_id, model_dir=ROOT)`
 finds and `AutoTokenizer` / `AutoModelForSeq2SeqLM` load offline: MarianMT (`Helsinki-NLP/opus-mt-*-en`),
 NLLB-200 (M2M100 with an NLLB tokenizer) and distilBART. The tiny shapes build in a few seconds and
 generate fast; the full shapes (`OPUS_MT`, `NLLB_600M`, `DISTILBART_CNN`) have the real layer sizes and

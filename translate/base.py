@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from digest.records import Detection
+from core.records import Detection
 
 
 @runtime_checkable

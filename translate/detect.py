@@ -17,8 +17,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from digest.errors import UnsupportedLanguage
-from digest.records import Detection
+from core.errors import UnsupportedLanguage
+from core.records import Detection
 
 if TYPE_CHECKING:
     from langdetect.detector_factory import DetectorFactory

@@ -12,10 +12,10 @@ import types
 from collections.abc import Mapping
 from importlib import resources
 
-from digest.errors import UnsupportedLanguage
-from digest.records import ModelRoute, Route
-from digest.settings import DEFAULT_NLLB_MODEL
+from core.errors import UnsupportedLanguage
+from core.records import ModelRoute, Route
 
+DEFAULT_NLLB_MODEL = "facebook/nllb-200-distilled-600M"
 NLLB_TARGET = "eng_Latn"
 OPUS_MT_MODEL = "Helsinki-NLP/opus-mt-{language}-en"
 # langdetect and users write some languages with a region or script; the tables use the bare code.

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from digest.names import display_path
+from core.names import display_path
 from tests import bad_inputs
 from tests.cli.helpers import run_cli
 

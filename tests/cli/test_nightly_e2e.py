@@ -96,7 +96,7 @@ def test_new_only_lists_only_new_files_on_a_later_night(tiny_model_dir: Path, tm
 def _big_corpus(folder: Path, files: int) -> int:
     """Hindi documents whose sentences are all distinct, so the memory cannot shortcut them."""
     folder.mkdir()
-    from translate.segment import segment_text
+    from core.segment import segment_text
 
     sentences = [s.strip() for s in HINDI.read_text(encoding="utf-8").split("।") if len(s.strip()) > 20][:12]
     total = 0

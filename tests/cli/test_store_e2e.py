@@ -127,7 +127,7 @@ def _touch_all(inbox: Path) -> None:
 def test_a_store_failure_mid_run_publishes_nothing(
     tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from digest.errors import StateCorrupt
+    from core.errors import StateCorrupt
     from digest.pipeline import run_digest
     from digest.state import TranslationMemory, corrupt_message
 

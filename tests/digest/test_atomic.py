@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import DiskFull
 from digest.atomic import is_stale_temporary, sweep_temporaries, write_text_atomic
-from digest.errors import DiskFull
 
 
 def dead_pid() -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import RunLocked
+from core.errors import RunLocked
 from digest.lock import lock_path, run_lock
 
 # Takes the lock (waiting if argv[2] is "wait"), says so, and holds it until a line arrives on stdin.
@@ -32,7 +32,7 @@ print("released", flush=True)
 _TRY = """
 import sys
 from pathlib import Path
-from digest.errors import RunLocked
+from core.errors import RunLocked
 from digest.lock import run_lock
 try:
     with run_lock(Path(sys.argv[1])):

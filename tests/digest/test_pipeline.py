@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.records import Document
 from digest.pipeline import segment_for, translate_documents, windows
 from digest.progress import NoProgress
-from digest.records import Document
 
 
 class WordTranslator:
@@ -64,8 +64,8 @@ def test_documents_are_batched_together_and_rebuilt_in_order() -> None:
 
 
 def test_windows_cover_every_document_once() -> None:
+    from core.records import Detection, ModelRoute, Route
     from digest.pipeline import Detected
-    from digest.records import Detection, ModelRoute, Route
 
     route = ModelRoute(Route.MARIAN, "m")
     items = [Detected(_doc(f"{i}.txt", "line\n" * 20), Detection("hi", 1.0), route) for i in range(30)]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
 from digest.publish import (
     atom_feed,
     day_html,
@@ -20,7 +21,6 @@ from digest.publish import (
     publish,
     write_day,
 )
-from digest.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
 from digest.render import clean_text, digest_from_json
 
 A = "{http://www.w3.org/2005/Atom}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
+from core.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
 from digest.render import (
     clean_text,
     digest_from_json,

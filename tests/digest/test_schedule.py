@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ConfigError, ScheduleError
 from digest import schedule
-from digest.errors import ConfigError, ScheduleError
 
 UNRELATED = (
     "# my own jobs\n"

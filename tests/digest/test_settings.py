@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import ConfigError
+from core.errors import ConfigError
 from digest.settings import Settings, resolve_settings
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from digest.errors import DigestError
-from digest.records import Stats
+from core.errors import DigestError
+from core.records import Stats
 from digest.state import FileRecord, RunStatus, StateStore
 
 
@@ -326,7 +326,7 @@ def release(holder: subprocess.Popen[str]) -> None:
 def test_a_database_locked_past_the_wait_names_its_holder(
     out_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from digest.errors import StateBusy
+    from core.errors import StateBusy
 
     with StateStore.open(out_dir) as store:
         database = store.path
@@ -389,7 +389,7 @@ def test_writes_blocked_past_the_wait_are_skipped_with_one_warning(
 
 
 def test_a_full_disk_is_named_as_a_full_disk(store: StateStore) -> None:
-    from digest.errors import DiskFull
+    from core.errors import DiskFull
 
     # SQLite reports a page limit reached exactly as it reports a full disk (SQLITE_FULL).
     pages = store._db.connection.execute("PRAGMA page_count").fetchone()[0]
@@ -418,7 +418,7 @@ def overwrite_middle(path: Path, size: int = 200 * 1024) -> None:
 
 
 def test_page_corruption_is_found_when_the_store_opens(out_dir: Path) -> None:
-    from digest.errors import StateCorrupt
+    from core.errors import StateCorrupt
 
     database = _fill(out_dir, 20_000)
     assert not database.with_name(database.name + "-wal").exists()  # all in the main file

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import BackendUnavailable, ConfigError
-from digest.hub import ModelLocation, locate_model
+from core.errors import BackendUnavailable, ConfigError
+from seq2seq import backends
+from seq2seq.hub import ModelLocation, locate_model
 from summarize.abstractive import HFSummarizer, first_sentences
 from summarize.base import Summarizer
 from summarize.extractive import ExtractiveSummarizer, sentences_of
 from summarize.registry import get_summarizer
 from tests.checkpoints import BART_MODEL, ENGLISH_TEXT
-from translate import backends
 
 NEWS = ENGLISH_TEXT.replace("\n", " ")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.hub import locate_model
+from seq2seq.hub import locate_model
 from summarize.abstractive import HFSummarizer
 from summarize.base import Summarizer
 from summarize.ct2 import CT2Summarizer

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import BackendFailed, BackendUnavailable, ConfigError, UnsupportedLanguage
-from digest.hub import ModelLocation, locate_model
-from tests.checkpoints import SAMPLES
-from translate import convert
-from translate.base import Translator
-from translate.convert import (
+from core.errors import BackendFailed, BackendUnavailable, ConfigError, UnsupportedLanguage
+from core.segment import segment_text
+from seq2seq import convert
+from seq2seq.convert import (
     cache_root_for,
     conversion_dir,
     convert_model,
@@ -23,9 +21,12 @@ from translate.convert import (
     is_complete,
     model_dir_of,
 )
+from seq2seq.hf import max_new_tokens_for
+from seq2seq.hub import ModelLocation, locate_model
+from tests.checkpoints import SAMPLES
+from translate.base import Translator
 from translate.ct2 import CT2Translator
-from translate.hf import HFTranslator, max_new_tokens_for
-from translate.segment import segment_text
+from translate.hf import HFTranslator
 
 MARIAN = "Helsinki-NLP/opus-mt-hi-en"
 NLLB = "facebook/nllb-200-distilled-600M"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import UnsupportedLanguage
-from digest.records import Detection
+from core.errors import UnsupportedLanguage
+from core.records import Detection
 from translate.base import Detector
 from translate.detect import ScriptLangDetector, detect_language, languages, letter_scripts
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import UnsupportedLanguage
-from digest.records import ModelRoute, Route
-from digest.settings import DEFAULT_NLLB_MODEL
+from core.errors import UnsupportedLanguage
+from core.records import ModelRoute, Route
 from translate.detect import languages
 from translate.routing import (
+    DEFAULT_NLLB_MODEL,
     NLLB_TARGET,
     nllb_codes,
     normalize_language,

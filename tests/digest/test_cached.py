@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from digest.cached import CachedTranslator
 from digest.state import StateStore
 from translate.base import Translator
-from translate.cached import CachedTranslator
 
 
 class CountingTranslator:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import ModelBroken
-from digest.hub import locate_model
+from core.errors import ModelBroken
+from seq2seq.hub import locate_model
 from summarize.abstractive import HFSummarizer
 from tests.checkpoints import BART_MODEL, MARIAN_MODELS, NLLB_MODEL
 from translate.hf import HFTranslator
@@ -119,7 +119,7 @@ def test_converting_a_broken_checkpoint_names_the_checkpoints_problem(
     tiny_model_dir: Path, tmp_path: Path
 ) -> None:
     pytest.importorskip("ctranslate2")
-    from translate.convert import convert_model
+    from seq2seq.convert import convert_model
 
     models = copy_model(tiny_model_dir, tmp_path, NLLB_MODEL)
     for name in ("tokenizer.json", "sentencepiece.bpe.model"):

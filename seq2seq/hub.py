@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from digest.errors import ModelUnavailable
+from core.errors import ModelUnavailable
 
 # What a seq2seq checkpoint needs; skips the TF/Flax/ONNX copies a hub repo may also hold.
 _ALLOW = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.bin"]

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from digest.errors import BackendFailed, BackendUnavailable, ConfigError, first_line
-from digest.hub import ModelLocation
-from translate.hf import broken, load_tokenizer, read_checkpoint_config
+from core.errors import BackendFailed, BackendUnavailable, ConfigError, first_line
+from seq2seq.hf import broken, load_tokenizer, read_checkpoint_config
+from seq2seq.hub import ModelLocation
 
 # Written last into a conversion folder: a folder without it (or whose files no longer match it)
 # is a crashed or damaged conversion and is never loaded.

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.errors import ConfigError, UnreadableDocument
-from digest.records import Document, Failure, Skipped
-from translate.segment import split_sentences
+from core.errors import ConfigError, UnreadableDocument
+from core.records import Document, Failure, Skipped
+from core.segment import split_sentences
 
 SUPPORTED_SUFFIXES = (".txt", ".md")
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.errors import ModelUnavailable
-from digest.hub import _hub_problem, locate_model
+from core.errors import ModelUnavailable
+from seq2seq.hub import _hub_problem, locate_model
 
 
 def test_model_dir_is_looked_up_by_model_id(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.records import Segment
-from translate.segment import rebuild, segment_text, split_long, split_sentences
+from core.records import Segment
+from core.segment import rebuild, segment_text, split_long, split_sentences
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from core.names import display_path, key_path, path_key
+from core.records import Digest, DigestEntry, Failure, Route, Skipped
 from digest.atomic import write_text_atomic
-from digest.names import display_path, key_path, path_key
-from digest.records import Digest, DigestEntry, Failure, Route, Skipped
 from digest.render import digest_from_json, digest_to_json, digest_to_markdown
 from digest.state import FileRecord, StateStore
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from digest.records import Segment
+from core.records import Segment
 
 # Terminators that end a sentence wherever they stand; scripts that use them write no space after
 # (CJK) or always end the sentence with them (danda, Urdu full stop).

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.documents import (
+from core.errors import UnreadableDocument
+from readers.documents import (
     SUPPORTED_SUFFIXES,
     clean_text,
     make_title,
@@ -18,7 +19,6 @@ from digest.documents import (
     shorten,
     walk_inputs,
 )
-from digest.errors import UnreadableDocument
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 HINDI = SAMPLES / "hi-quang-nam-party-members-2024.txt"
@@ -590,7 +590,7 @@ def test_a_folder_holding_a_digests_state_is_never_read(tmp_path: Path, marker: 
 
 
 def test_files_digest_wrote_are_recognised_and_skipped(tmp_path: Path) -> None:
-    from digest.records import Digest, Stats
+    from core.records import Digest, Stats
     from digest.render import digest_to_markdown, translation_to_markdown
 
     day = Digest(generated_at="2024-04-02T03:00:00+00:00", date="2024-04-02", inputs=("in",), items=(),
@@ -618,8 +618,8 @@ def test_files_digest_wrote_are_recognised_and_skipped(tmp_path: Path) -> None:
 
 
 def test_missing_inputs_are_a_usage_error(tmp_path: Path) -> None:
-    from digest.documents import check_inputs
-    from digest.errors import ConfigError
+    from core.errors import ConfigError
+    from readers.documents import check_inputs
 
     (tmp_path / "dead").symlink_to(tmp_path / "nowhere")
     check_inputs([tmp_path])
@@ -692,7 +692,7 @@ def test_an_unreadable_folder_as_reported_by_the_system(
 
 
 def test_a_source_line_with_any_scheme_is_removed_and_kept_as_found() -> None:
-    from digest.documents import clean_text
+    from readers.documents import clean_text
 
     body, url = clean_text("The port opens in May.\n\nSource: javascript:alert(document.cookie)\n")
     assert body.strip() == "The port opens in May."

@@ -1,0 +1,1 @@
+"""Reading the inputs: walking the paths given, decoding files into documents, removing boilerplate."""
