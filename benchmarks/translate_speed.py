@@ -416,7 +416,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.nllb and "nllb" not in args.routes:
         args.routes.append("nllb")
     if args.chunk_size is None:
-        from translate.cached import DEFAULT_CHUNK_SIZE
+        from digest.cached import DEFAULT_CHUNK_SIZE
 
         args.chunk_size = DEFAULT_CHUNK_SIZE
     return args

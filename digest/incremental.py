@@ -1,13 +1,13 @@
-"""Incremental runs: what the state store already has, what is new, and recording what is done."""
+"""Incremental runs, on the driver's side: what the state store already has, what is new, and recording what is done."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ from digest.records import DigestEntry, Document, Route
 from digest.settings import Settings
 
 if TYPE_CHECKING:
-    from digest.pipeline import Finished, ModelCache
+    from digest.stages import Finished
     from digest.state import FileRecord, StateStore
 
 TRANSLATIONS = "translations"
@@ -42,10 +42,18 @@ class Plan:
     unchanged: int  # unchanged files, reused or left out by --new-only
 
 
-def plan(documents: Sequence[Document], *, state: StateStore, settings: Settings, models: ModelCache) -> Plan:
-    """Split documents into those to process and those whose stored results still hold."""
-    from digest.pipeline import summarizer_id
+def plan(
+    documents: Sequence[Document],
+    *,
+    state: StateStore,
+    settings: Settings,
+    summarizer: str,
+    revision: Callable[[str], str],
+) -> Plan:
+    """Split documents into those to process and those whose stored results still hold.
 
+    `summarizer` names today's summarizer; `revision(model_id)` is that translator's revision now.
+    """
     todo: list[Document] = []
     reused: list[Reuse] = []
     unchanged = 0
@@ -61,8 +69,8 @@ def plan(documents: Sequence[Document], *, state: StateStore, settings: Settings
         if (
             stored is not None
             and stored.is_file()
-            and record.summarizer == summarizer_id(settings)
-            and _same_model(record, settings=settings, models=models)
+            and record.summarizer == summarizer
+            and _same_model(record, settings=settings, revision=revision)
         ):
             unchanged += 1
             reused.append(Reuse(_entry_from_record(record, document), stored))
@@ -71,7 +79,7 @@ def plan(documents: Sequence[Document], *, state: StateStore, settings: Settings
     return Plan(todo, reused, unchanged)
 
 
-def _same_model(record: FileRecord, *, settings: Settings, models: ModelCache) -> bool:
+def _same_model(record: FileRecord, *, settings: Settings, revision: Callable[[str], str]) -> bool:
     # A route or model upgrade since the record was made means the file must be redone.
     from translate.routing import route_for
 
@@ -83,7 +91,7 @@ def _same_model(record: FileRecord, *, settings: Settings, models: ModelCache) -
         if route.model_id is None:
             return True
         # The translator's revision, not the checkpoint's: converted (ct2) weights differ.
-        return models.translator(route.model_id).revision == record.model_revision
+        return revision(route.model_id) == record.model_revision
     except DigestError:
         return False  # let the normal path report why
 
@@ -126,10 +134,8 @@ def translation_name(path: Path, taken: set[str]) -> str:
 
 def record_finished(done: Finished, *, state: StateStore, day_dir: Path, taken: set[str]) -> DigestEntry:
     """Write a finished document's translation, record it in the store, and return its entry."""
-    from digest.render import translation_to_markdown
+    from digest.render import is_web_url, translation_to_markdown
     from digest.state import FileRecord
-
-    from digest.render import is_web_url
 
     item = done.detected
     document = item.document
@@ -164,7 +170,7 @@ def record_finished(done: Finished, *, state: StateStore, day_dir: Path, taken: 
             title=title,
             summary=done.summary,
             source_url=source_url,
-            processed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            processed_at=datetime.now(UTC).isoformat(timespec="seconds"),
             digested_at=None,
             digest_date=None,
         )
