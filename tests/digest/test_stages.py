@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -195,3 +199,27 @@ def test_no_stage_imports_the_driver_the_store_or_the_settings_even_lazily() -> 
 
 def test_incremental_runs_do_not_import_the_driver() -> None:
     assert "digest.pipeline" not in _imports("digest/incremental.py")
+
+
+class PoolEngine:
+    """Runs each stage call in a worker process, as a scale-out engine would (records are pickled both ways)."""
+
+    def __init__(self, pool: ProcessPoolExecutor) -> None:
+        self.pool = pool
+
+    def call(self, stage: Callable[[Any], Any], request: Any) -> Any:
+        return self.pool.submit(stage, request).result()
+
+    def map(self, stage: Callable[[Any], Any], requests: Iterable[Any]) -> Iterator[Any]:
+        return self.pool.map(stage, requests)
+
+
+def test_the_same_stage_calls_run_unchanged_in_worker_processes(inputs: list[Path]) -> None:
+    detected = _detected(inputs)
+    stages = RunStages(fixed_translators(_translators()), _extractive())
+    local = _entries(process(detected, stages=stages, engine=LocalEngine(), memory=None))
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        engine = PoolEngine(pool)
+        assert engine.call(partial(read, max_bytes=1_000_000), tuple(inputs)) == read(inputs, max_bytes=1_000_000)
+        remote = _entries(process(detected, stages=stages, engine=engine, memory=None))
+    assert remote == local
