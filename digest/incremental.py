@@ -16,6 +16,7 @@ from digest.errors import DigestError
 from digest.names import display_path, key_path, path_key
 from digest.records import DigestEntry, Document, Route
 from digest.settings import Settings
+from digest.stages import entry_link, record
 
 if TYPE_CHECKING:
     from digest.stages import Finished
@@ -101,28 +102,6 @@ def key(path: Path) -> str:
     return path_key(path)
 
 
-def file_link(path: Path | str) -> str:
-    """A file:// URL for a local file."""
-    return Path(path).resolve().as_uri()
-
-
-def entry_link(source_url: str | None, path: Path | str) -> str:
-    """The link an entry shows: its web source when it has one, else the local file."""
-    from digest.render import is_web_url
-
-    return source_url if source_url and is_web_url(source_url) else file_link(path)
-
-
-def english_title(text: str, fallback: str) -> str:
-    """A title from the English text's first line, at most 100 characters, cut at a word."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    first = re.sub(r"^#+\s*", "", first)
-    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0] if len(first) > 100 else first
-    if len(sentence) > 100:
-        sentence = sentence[:100].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    return sentence or fallback
-
-
 def translation_name(path: Path, taken: set[str]) -> str:
     """`translations/<stem>.en.md`, made unique among `taken` with a short hash of the path."""
     stem = re.sub(r"[^\w.-]+", "-", path.stem).strip("-.") or "document"
@@ -134,59 +113,34 @@ def translation_name(path: Path, taken: set[str]) -> str:
 
 def record_finished(done: Finished, *, state: StateStore, day_dir: Path, taken: set[str]) -> DigestEntry:
     """Write a finished document's translation, record it in the store, and return its entry."""
-    from digest.render import is_web_url, translation_to_markdown
     from digest.state import FileRecord
 
-    item = done.detected
-    document = item.document
-    # Only an http(s) URL is a source anyone may follow; "javascript:" and the like are dropped here,
-    # so neither the store nor digest.json ever offers one to a reader that links it.
-    source_url = document.source_url if is_web_url(document.source_url) else None
-    title = english_title(done.translation.text, document.title)
+    document = done.detected.document
     relative = translation_name(document.path, taken)
+    recorded = record(done, translation=relative)
     target = day_dir / relative
-    write_text_atomic(
-        target,
-        translation_to_markdown(
-            title=title,
-            source_path=str(document.path),
-            source_url=document.source_url,
-            language=item.detection.language,
-            model=item.route.model_id,
-            text=done.translation.text,
-        ),
-    )
+    write_text_atomic(target, recorded.markdown)
+    entry = recorded.entry
     state.put_file(
         FileRecord(
             path=key(document.path),
             sha256=document.sha256,
-            language=item.detection.language,
-            confidence=item.detection.confidence,
-            route=item.route.route.value,
-            model=item.route.model_id,
+            language=entry.language,
+            confidence=done.detected.detection.confidence,
+            route=entry.route.value,
+            model=entry.model,
             model_revision=done.model_revision,
             summarizer=done.summarizer,
             translation_path=path_key(target),
-            title=title,
-            summary=done.summary,
-            source_url=source_url,
+            title=entry.title,
+            summary=entry.summary,
+            source_url=entry.source_url,
             processed_at=datetime.now(UTC).isoformat(timespec="seconds"),
             digested_at=None,
             digest_date=None,
         )
     )
-    return DigestEntry(
-        path=str(document.path),
-        title=title,
-        language=item.detection.language,
-        confidence=round(item.detection.confidence, 3),
-        route=item.route.route,
-        model=item.route.model_id,
-        summary=done.summary,
-        source_url=source_url,
-        link=entry_link(source_url, document.path),
-        translation=relative,
-    )
+    return entry
 
 
 def _entry_from_record(record: FileRecord, document: Document) -> DigestEntry:

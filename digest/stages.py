@@ -12,10 +12,15 @@ or in worker processes. The state store and the translation memory belong to the
     rebuild    Segmented + English        -> Translation per document
     summarize  SummarizeRequest           -> tuple[str]  (one summary per text)
     check      document, translation, summary -> Finished or Failure
+    record     Finished + translation name -> Recorded (the entry and its translation file's text)
+
+Planning, storing and publishing are the driver's (they read or write the store and the output
+folder); see digest.pipeline and digest.incremental.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +29,7 @@ from typing import TYPE_CHECKING
 from digest.documents import read_document
 from digest.errors import DigestError, ModelUnavailable, UnsupportedLanguage
 from digest.hub import ModelLocation, locate_model
-from digest.records import Detection, Document, Failure, ModelRoute, Segment, Translation
+from digest.records import Detection, DigestEntry, Document, Failure, ModelRoute, Segment, Translation
 
 if TYPE_CHECKING:
     from summarize.base import Summarizer
@@ -116,6 +121,14 @@ class SummarizeRequest:
     """English texts to summarize, in order."""
 
     texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A finished document as the digest lists it, and its translation file's Markdown."""
+
+    entry: DigestEntry
+    markdown: str
 
 
 @dataclass(frozen=True)
@@ -384,3 +397,61 @@ def check(
     if problem:
         return Failure(str(item.document.path), problem)
     return Finished(item, translation, summary, revision, summarizer.name)
+
+
+# --- record -------------------------------------------------------------------------------
+
+
+def file_link(path: Path | str) -> str:
+    """A file:// URL for a local file."""
+    return Path(path).resolve().as_uri()
+
+
+def entry_link(source_url: str | None, path: Path | str) -> str:
+    """The link an entry shows: its web source when it has one, else the local file."""
+    from digest.render import is_web_url
+
+    return source_url if source_url and is_web_url(source_url) else file_link(path)
+
+
+def english_title(text: str, fallback: str) -> str:
+    """A title from the English text's first line, at most 100 characters, cut at a word."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = re.sub(r"^#+\s*", "", first)
+    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0] if len(first) > 100 else first
+    if len(sentence) > 100:
+        sentence = sentence[:100].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return sentence or fallback
+
+
+def record(done: Finished, *, translation: str) -> Recorded:
+    """The digest entry of a finished document whose translation is filed as `translation`."""
+    from digest.render import is_web_url, translation_to_markdown
+
+    item = done.detected
+    document = item.document
+    # Only an http(s) URL is a source anyone may follow; "javascript:" and the like are dropped here,
+    # so neither the store nor digest.json ever offers one to a reader that links it.
+    source_url = document.source_url if is_web_url(document.source_url) else None
+    title = english_title(done.translation.text, document.title)
+    markdown = translation_to_markdown(
+        title=title,
+        source_path=str(document.path),
+        source_url=document.source_url,
+        language=item.detection.language,
+        model=item.route.model_id,
+        text=done.translation.text,
+    )
+    entry = DigestEntry(
+        path=str(document.path),
+        title=title,
+        language=item.detection.language,
+        confidence=round(item.detection.confidence, 3),
+        route=item.route.route,
+        model=item.route.model_id,
+        summary=done.summary,
+        source_url=source_url,
+        link=entry_link(source_url, document.path),
+        translation=translation,
+    )
+    return Recorded(entry, markdown)

@@ -32,6 +32,7 @@ from digest.stages import (
     fixed_translators,
     read,
     rebuild,
+    record,
 )
 from digest.state import StateStore
 
@@ -111,6 +112,14 @@ def test_read_detect_segment_translate_summarize_without_a_store(inputs: list[Pa
     assert isinstance(done, Finished)
     assert (done.model_revision, done.summarizer) == ("r1", "extractive")
 
+    recorded = record(done, translation="translations/hi.en.md")
+    assert recorded.entry.path == str(hindi.document.path)
+    assert recorded.entry.title == "[पहला वाक्य यहाँ है।] translated. [दूसरा वाक्य भी है।] translated."  # the first line
+    assert (recorded.entry.language, recorded.entry.model) == ("hi", "Helsinki-NLP/opus-mt-hi-en")
+    assert (recorded.entry.summary, recorded.entry.translation) == (summary, "translations/hi.en.md")
+    assert recorded.entry.link == hindi.document.path.resolve().as_uri()
+    assert r"\[नया अनुच्छेद शुरू होता है।\] translated." in recorded.markdown  # Markdown-escaped
+
 
 def test_an_empty_translation_is_a_failure_not_a_finished_document(inputs: list[Path]) -> None:
     [hindi] = detect(read([inputs[1]], max_bytes=1_000_000).documents, options=RouteOptions()).detected
@@ -126,8 +135,8 @@ def test_stage_records_survive_pickling_for_worker_processes(inputs: list[Path])
     detections = detect(loaded.documents, options=RouteOptions(routes=(("ur", "nllb"),)))
     stage = fixed_translators(_translators())
     segmented = stage.segment(SegmentRequest("Helsinki-NLP/opus-mt-hi-en", (HINDI, ENGLISH)))
-    for record in (loaded, detections, segmented, SummarizeRequest(("a",)), ModelOptions(), RouteOptions()):
-        assert pickle.loads(pickle.dumps(record)) == record
+    for value in (loaded, detections, segmented, SummarizeRequest(("a",)), ModelOptions(), RouteOptions()):
+        assert pickle.loads(pickle.dumps(value)) == value
 
 
 def _entries(outcomes: Iterator[WindowOutcome]) -> list[tuple[str, str, str, str | None]]:
