@@ -11,7 +11,7 @@ or in worker processes. The state store and the translation memory belong to the
     translate  TranslateRequest           -> tuple[str]  (one English text per segment)
     rebuild    Segmented + English        -> Translation per document
     summarize  SummarizeRequest           -> tuple[str]  (one summary per text)
-    check      document, translation, summary -> Finished or Failure
+    check      Detected + Translation + summary -> Finished or Failure
     record     Finished + translation name -> Recorded (the entry and its translation file's text)
 
 Planning, storing and publishing are the driver's (they read or write the store and the output
@@ -263,8 +263,8 @@ def segment_for(body: str, translator: Translator) -> list[Segment]:
 class TranslateStage:
     """Segments and translates with the models it holds (one per model id, loaded on first use).
 
-    Translators are looked up through `translators`, a ModelHolder or any mapping-like object
-    with `translator(model_id)`, so tests can hand in fakes.
+    Translators come from `models.translator(model_id)`: a ModelHolder, or fixed ones
+    (fixed_translators) when the caller already holds them, fakes in tests for example.
     """
 
     def __init__(self, models: ModelHolder | _Translators) -> None:
