@@ -1,90 +1,87 @@
-"""A Translator that never translates the same segment twice with the same model."""
+"""The driver's side of the translation memory: look segments up before they go out, store what returns.
+
+Segments the memory already holds for (model id, revision, source code) are served from it,
+whichever file they first came from; duplicates are translated once. The rest go to the translate
+stage in chunks, each stored as soon as it is back, so a killed run keeps every chunk finished
+before the kill.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from digest.state import TranslationMemory
-from translate.base import Translator
+from digest.stages import TranslateRequest
+
+if TYPE_CHECKING:
+    from digest.state import TranslationMemory
 
 DEFAULT_CHUNK_SIZE = 64
 
 
-class CachedTranslator:
-    """Wraps any Translator with the translation memory, committing each finished chunk.
+@dataclass(frozen=True)
+class MemoryKey:
+    """What a remembered translation is keyed by, besides the segment's sha256."""
 
-    Segments the memory already holds for (model id, revision, source code) are served from it,
-    whichever file they first came from; duplicates within one call are translated once. The rest
-    go to the inner translator in chunks, each stored as soon as it is done, so a killed run keeps
-    every chunk finished before the kill.
+    model_id: str
+    revision: str
+    source_code: str | None
+
+
+@dataclass(frozen=True)
+class Cached:
+    """Translations of every segment given, and how many were translated or served without the model."""
+
+    texts: tuple[str, ...]
+    translated: int  # segments sent to the translate stage
+    from_cache: int  # segments served without it (memory hits and repeats)
+
+
+def _usable(segment: str, text: str) -> bool:
+    # An empty translation of a non-blank segment is a model failure (missing tokenizer files):
+    # never remembered, and a miss when a release without this check stored one, so a repaired
+    # model (same weights, same revision) translates it again.
+    return bool(text.strip()) or not segment.strip()
+
+
+def translate_cached(
+    segments: Sequence[str],
+    *,
+    key: MemoryKey,
+    memory: TranslationMemory | None,
+    send: Callable[[list[TranslateRequest]], Iterator[tuple[str, ...]]],
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    on_progress: Callable[[int], None] | None = None,
+) -> Cached:
+    """Translate `segments`, sending only those the memory lacks, in chunks, through `send`.
+
+    `send` runs the translate stage over the requests and yields each chunk's output in order
+    (engine.map); each is stored in `memory` as it returns. Without a memory, repeats are still
+    translated once.
     """
-
-    def __init__(
-        self,
-        inner: Translator,
-        memory: TranslationMemory,
-        *,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-        on_progress: Callable[[int], None] | None = None,
-    ) -> None:
-        if inner.model_id is None:
-            # Without a model id there is nothing to key the memory by (identity needs no memory).
-            raise ValueError("CachedTranslator needs an inner translator with a model_id")
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
-        self.inner = inner
-        self.memory = memory
-        self.chunk_size = chunk_size
-        self.on_progress = on_progress
-        # Plain attributes, as the Translator protocol declares them; a backend's revision is
-        # known before its weights load, so fixing it here is safe.
-        self.model_id: str | None = inner.model_id
-        self.revision: str = inner.revision
-        self.translated = 0  # segments sent to the inner translator
-        self.from_cache = 0  # segments served without it (memory hits and repeats within a call)
-
-    def translate(self, segments: Sequence[str], *, source_code: str | None = None) -> list[str]:
-        """Translate `segments`, sending only those the memory lacks to the inner translator."""
-        model_id = self.model_id
-        assert model_id is not None  # checked in __init__
-        unique = list(dict.fromkeys(segments))
-        # An empty translation of a non-blank segment (stored by a release without this check, from a
-        # model with missing tokenizer files) is a miss, so a repaired model translates it again.
-        done: dict[str, str] = {
-            unique[index]: text
-            for index, text in self.memory.lookup(model_id, self.revision, source_code, unique).items()
-            if text.strip() or not unique[index].strip()
-        }
-        missing = [segment for segment in unique if segment not in done]
-        served = len(segments) - len(missing)
-        self.from_cache += served
-        self._report(served)
-        for start in range(0, len(missing), self.chunk_size):
-            chunk = missing[start : start + self.chunk_size]
-            outputs = self.inner.translate(chunk, source_code=source_code)
-            if len(outputs) != len(chunk):
-                raise RuntimeError(
-                    f"{model_id} returned {len(outputs)} translations for {len(chunk)} segments"
-                )
-            pairs = list(zip(chunk, outputs))
-            # An empty translation of a non-blank segment is a model failure, never remembered: once
-            # the model is repaired (same weights, so same revision) the segment is translated again.
-            kept = [(segment, text) for segment, text in pairs if text.strip() or not segment.strip()]
-            self.memory.store(model_id, self.revision, source_code, kept)
-            done.update(pairs)
-            self.translated += len(chunk)
-            self._report(len(chunk))
-        return [done[segment] for segment in segments]
-
-    def _report(self, count: int) -> None:
-        if self.on_progress is not None and count:
-            self.on_progress(count)
-
-    def count_tokens(self, text: str) -> int:
-        """Tokens `text` takes for the inner model."""
-        return self.inner.count_tokens(text)
-
-    @property
-    def max_input_tokens(self) -> int:
-        """The inner model's input limit, in tokens."""
-        return self.inner.max_input_tokens
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    report = on_progress or (lambda count: None)
+    unique = list(dict.fromkeys(segments))
+    done: dict[str, str] = {}
+    if memory is not None and unique:
+        found = memory.lookup(key.model_id, key.revision, key.source_code, unique)
+        done = {unique[i]: text for i, text in found.items() if _usable(unique[i], text)}
+    missing = [segment for segment in unique if segment not in done]
+    served = len(segments) - len(missing)
+    if served:
+        report(served)
+    chunks = [missing[start : start + chunk_size] for start in range(0, len(missing), chunk_size)]
+    requests = [TranslateRequest(key.model_id, key.source_code, tuple(chunk)) for chunk in chunks]
+    translated = 0
+    for chunk, outputs in zip(chunks, send(requests)):
+        if len(outputs) != len(chunk):
+            raise RuntimeError(f"{key.model_id} returned {len(outputs)} translations for {len(chunk)} segments")
+        pairs = list(zip(chunk, outputs))
+        if memory is not None:
+            memory.store(key.model_id, key.revision, key.source_code, [p for p in pairs if _usable(*p)])
+        done.update(pairs)
+        translated += len(chunk)
+        report(len(chunk))
+    return Cached(tuple(done[segment] for segment in segments), translated, served)

@@ -1,13 +1,13 @@
-"""Incremental runs: what the state store already has, what is new, and recording what is done."""
+"""Incremental runs, on the driver's side: what the state store already has, what is new, and recording what is done."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +16,10 @@ from core.names import display_path, key_path, path_key
 from core.records import DigestEntry, Document, Route
 from digest.atomic import write_text_atomic
 from digest.settings import Settings
+from digest.stages import entry_link, record
 
 if TYPE_CHECKING:
-    from digest.pipeline import Finished, ModelCache
+    from digest.stages import Finished
     from digest.state import FileRecord, StateStore
 
 TRANSLATIONS = "translations"
@@ -42,10 +43,18 @@ class Plan:
     unchanged: int  # unchanged files, reused or left out by --new-only
 
 
-def plan(documents: Sequence[Document], *, state: StateStore, settings: Settings, models: ModelCache) -> Plan:
-    """Split documents into those to process and those whose stored results still hold."""
-    from digest.pipeline import summarizer_id
+def plan(
+    documents: Sequence[Document],
+    *,
+    state: StateStore,
+    settings: Settings,
+    summarizer: str,
+    revision: Callable[[str], str],
+) -> Plan:
+    """Split documents into those to process and those whose stored results still hold.
 
+    `summarizer` names today's summarizer; `revision(model_id)` is that translator's revision now.
+    """
     todo: list[Document] = []
     reused: list[Reuse] = []
     unchanged = 0
@@ -61,8 +70,8 @@ def plan(documents: Sequence[Document], *, state: StateStore, settings: Settings
         if (
             stored is not None
             and stored.is_file()
-            and record.summarizer == summarizer_id(settings)
-            and _same_model(record, settings=settings, models=models)
+            and record.summarizer == summarizer
+            and _same_model(record, settings=settings, revision=revision)
         ):
             unchanged += 1
             reused.append(Reuse(_entry_from_record(record, document), stored))
@@ -71,7 +80,7 @@ def plan(documents: Sequence[Document], *, state: StateStore, settings: Settings
     return Plan(todo, reused, unchanged)
 
 
-def _same_model(record: FileRecord, *, settings: Settings, models: ModelCache) -> bool:
+def _same_model(record: FileRecord, *, settings: Settings, revision: Callable[[str], str]) -> bool:
     # A route or model upgrade since the record was made means the file must be redone.
     from translate.routing import route_for
 
@@ -83,7 +92,7 @@ def _same_model(record: FileRecord, *, settings: Settings, models: ModelCache) -
         if route.model_id is None:
             return True
         # The translator's revision, not the checkpoint's: converted (ct2) weights differ.
-        return models.translator(route.model_id).revision == record.model_revision
+        return revision(route.model_id) == record.model_revision
     except DigestError:
         return False  # let the normal path report why
 
@@ -91,28 +100,6 @@ def _same_model(record: FileRecord, *, settings: Settings, models: ModelCache) -
 def key(path: Path) -> str:
     """The text under which a file is known to the store: absolute, symlinks resolved, lossless."""
     return path_key(path)
-
-
-def file_link(path: Path | str) -> str:
-    """A file:// URL for a local file."""
-    return Path(path).resolve().as_uri()
-
-
-def entry_link(source_url: str | None, path: Path | str) -> str:
-    """The link an entry shows: its web source when it has one, else the local file."""
-    from digest.render import is_web_url
-
-    return source_url if source_url and is_web_url(source_url) else file_link(path)
-
-
-def english_title(text: str, fallback: str) -> str:
-    """A title from the English text's first line, at most 100 characters, cut at a word."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    first = re.sub(r"^#+\s*", "", first)
-    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0] if len(first) > 100 else first
-    if len(sentence) > 100:
-        sentence = sentence[:100].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    return sentence or fallback
 
 
 def translation_name(path: Path, taken: set[str]) -> str:
@@ -126,61 +113,34 @@ def translation_name(path: Path, taken: set[str]) -> str:
 
 def record_finished(done: Finished, *, state: StateStore, day_dir: Path, taken: set[str]) -> DigestEntry:
     """Write a finished document's translation, record it in the store, and return its entry."""
-    from digest.render import translation_to_markdown
     from digest.state import FileRecord
 
-    from digest.render import is_web_url
-
-    item = done.detected
-    document = item.document
-    # Only an http(s) URL is a source anyone may follow; "javascript:" and the like are dropped here,
-    # so neither the store nor digest.json ever offers one to a reader that links it.
-    source_url = document.source_url if is_web_url(document.source_url) else None
-    title = english_title(done.translation.text, document.title)
+    document = done.detected.document
     relative = translation_name(document.path, taken)
+    recorded = record(done, translation=relative)
     target = day_dir / relative
-    write_text_atomic(
-        target,
-        translation_to_markdown(
-            title=title,
-            source_path=str(document.path),
-            source_url=document.source_url,
-            language=item.detection.language,
-            model=item.route.model_id,
-            text=done.translation.text,
-        ),
-    )
+    write_text_atomic(target, recorded.markdown)
+    entry = recorded.entry
     state.put_file(
         FileRecord(
             path=key(document.path),
             sha256=document.sha256,
-            language=item.detection.language,
-            confidence=item.detection.confidence,
-            route=item.route.route.value,
-            model=item.route.model_id,
+            language=entry.language,
+            confidence=done.detected.detection.confidence,
+            route=entry.route.value,
+            model=entry.model,
             model_revision=done.model_revision,
             summarizer=done.summarizer,
             translation_path=path_key(target),
-            title=title,
-            summary=done.summary,
-            source_url=source_url,
-            processed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            title=entry.title,
+            summary=entry.summary,
+            source_url=entry.source_url,
+            processed_at=datetime.now(UTC).isoformat(timespec="seconds"),
             digested_at=None,
             digest_date=None,
         )
     )
-    return DigestEntry(
-        path=str(document.path),
-        title=title,
-        language=item.detection.language,
-        confidence=round(item.detection.confidence, 3),
-        route=item.route.route,
-        model=item.route.model_id,
-        summary=done.summary,
-        source_url=source_url,
-        link=entry_link(source_url, document.path),
-        translation=relative,
-    )
+    return entry
 
 
 def _entry_from_record(record: FileRecord, document: Document) -> DigestEntry:

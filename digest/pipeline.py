@@ -1,4 +1,10 @@
-"""The run: read -> detect -> route -> translate -> summarize -> write, as functions over batches."""
+"""The driver: runs the stages (digest.stages) over windows of documents and keeps the state.
+
+Only the driver touches the state store and the translation memory: it plans from the store,
+looks each window's segments up in the memory before they go out, stores translations as each
+chunk comes back, records finished documents and publishes the digest. Stage calls go through
+an Engine (digest.engine), in this process today.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +22,6 @@ from core.errors import (
     ConfigError,
     DigestError,
     ModelBroken,
-    ModelUnavailable,
     StateError,
     UnsupportedLanguage,
 )
@@ -27,17 +33,32 @@ from core.records import (
     Failure,
     ModelRoute,
     Route,
-    Segment,
     Stats,
     Translation,
 )
 from digest.atomic import sweep_temporaries, write_text_atomic
+from digest.cached import DEFAULT_CHUNK_SIZE, MemoryKey, translate_cached
+from digest.engine import Engine, LocalEngine
 from digest.progress import NoProgress, Progress
 from digest.settings import Settings
+from digest.stages import (
+    Detected,
+    Finished,
+    ModelHolder,
+    ModelOptions,
+    RouteOptions,
+    SegmentRequest,
+    SummarizeRequest,
+    SummarizeStage,
+    TranslateStage,
+    check,
+    detect,
+    empty_translation,
+    identity,
+    read,
+    rebuild,
+)
 from readers.documents import InputSet, check_inputs, read_document, walk_inputs
-from seq2seq.hub import ModelLocation, locate_model
-from summarize.base import Summarizer
-from translate.base import Detector, Translator
 
 if TYPE_CHECKING:
     from digest.state import StateStore, TranslationMemory
@@ -48,26 +69,6 @@ log = logging.getLogger("digest")
 # efficient length-sorted batches across documents, small enough that progress and the
 # state store advance steadily (a killed run keeps every finished window).
 WINDOW_SEGMENTS = 256
-
-
-@dataclass(frozen=True)
-class Detected:
-    """A document with its language and route decided."""
-
-    document: Document
-    detection: Detection
-    route: ModelRoute
-
-
-@dataclass(frozen=True)
-class Finished:
-    """A document translated and summarized."""
-
-    detected: Detected
-    translation: Translation
-    summary: str
-    model_revision: str | None
-    summarizer: str
 
 
 @dataclass(frozen=True)
@@ -85,107 +86,36 @@ class RunResult:
         return 1 if self.digest.failures else 0
 
 
-# --- reading and detecting ---------------------------------------------------------------
-
-
-def read_documents(files: Sequence[Path], *, max_bytes: int) -> tuple[list[Document], list[Failure]]:
-    """Read every file; a file that cannot be read becomes a Failure, never an exception."""
-    documents: list[Document] = []
-    failures: list[Failure] = []
-    for path in files:
-        try:
-            documents.append(read_document(path, max_bytes=max_bytes))
-        except DigestError as exc:
-            failures.append(Failure(str(path), str(exc)))
-    return documents, failures
-
-
-def detect_documents(
-    documents: Sequence[Document], *, detector: Detector, settings: Settings
-) -> tuple[list[Detected], list[Failure]]:
-    """Decide each document's language and route (`settings.lang` overrides detection)."""
-    from translate.routing import route_for
-
-    detected: list[Detected] = []
-    failures: list[Failure] = []
-    for document in documents:
-        try:
-            detection = (
-                Detection(settings.lang, 1.0, "override") if settings.lang else detector.detect(document.body)
-            )
-            route = route_for(detection.language, overrides=settings.routes, nllb_model=settings.nllb_model)
-        except UnsupportedLanguage as exc:
-            failures.append(Failure(str(document.path), str(exc)))
-            continue
-        detected.append(Detected(document, detection, route))
-    return detected, failures
-
-
-# --- segmenting and translating ----------------------------------------------------------
-
-
-def segment_for(body: str, translator: Translator) -> list[Segment]:
-    """Split a body into segments that each fit the model's input; nothing is dropped."""
-    from core.segment import segment_text, split_long
-
-    limit = translator.max_input_tokens
-    segments: list[Segment] = []
-    for segment in segment_text(body):
-        if translator.count_tokens(segment.text) <= limit:
-            segments.append(segment)
-            continue
-        pieces = split_long(segment.text, count_tokens=translator.count_tokens, max_tokens=limit)
-        for i, piece in enumerate(pieces):
-            last = i == len(pieces) - 1
-            segments.append(Segment(piece, segment.paragraph, segment.trailer if last else " "))
-    return segments
-
-
 @dataclass(frozen=True)
-class WindowTranslation:
-    """A window's translations, and how many segments were translated or served from the memory."""
+class RunStages:
+    """The stage objects holding models, built once per run."""
 
-    translations: list[Translation]
-    translated: int
-    from_cache: int
-
-
-def translate_documents(
-    documents: Sequence[Document],
-    *,
-    translator: Translator,
-    source_code: str | None,
-    progress: Progress,
-) -> WindowTranslation:
-    """Translate whole documents that share one route, batching their segments together."""
-    from core.segment import rebuild
-
-    per_doc = [segment_for(d.body, translator) for d in documents]
-    flat = [s.text for segments in per_doc for s in segments]
-    progress.segments_total(len(flat))
-    before = _counters(translator)
-    english = translator.translate(flat, source_code=source_code) if flat else []
-    after = _counters(translator)
-    if before is None or after is None:  # no translation memory: every segment was translated
-        progress.segments_done(len(flat))
-        translated, from_cache = len(flat), 0
-    else:
-        translated, from_cache = after[0] - before[0], after[1] - before[1]
-
-    translations: list[Translation] = []
-    start = 0
-    for segments in per_doc:
-        out = english[start : start + len(segments)]
-        start += len(segments)
-        translations.append(Translation(text=rebuild(segments, out), segments=len(segments)))
-    return WindowTranslation(translations, translated, from_cache)
+    translate: TranslateStage
+    summarize: SummarizeStage
 
 
-def _counters(translator: Translator) -> tuple[int, int] | None:
-    # A CachedTranslator counts what it translated and what it served from the memory.
-    if not hasattr(translator, "translated"):
-        return None
-    return (int(getattr(translator, "translated")), int(getattr(translator, "from_cache")))
+def model_options(settings: Settings) -> ModelOptions:
+    """The settings the stages need to find and run models."""
+    return ModelOptions(
+        backend=settings.backend,
+        device=settings.device,
+        num_beams=settings.num_beams,
+        max_batch_tokens=settings.max_batch_tokens,
+        model_dir=settings.model_dir,
+        offline=settings.offline,
+    )
+
+
+def route_options(settings: Settings) -> RouteOptions:
+    """The settings the detect stage needs to decide routes."""
+    return RouteOptions(lang=settings.lang, routes=tuple(settings.routes.items()), nllb_model=settings.nllb_model)
+
+
+def load_stages(settings: Settings) -> RunStages:
+    """The run's stages; an abstractive summarizer whose model is missing or broken fails the run now."""
+    models = ModelHolder(model_options(settings))
+    summarize = SummarizeStage.load(models, kind=settings.summarizer, model_id=settings.summary_model)
+    return RunStages(TranslateStage(models), summarize)
 
 
 def windows(items: Sequence[Detected], *, size: int = WINDOW_SEGMENTS) -> Iterator[list[Detected]]:
@@ -202,84 +132,9 @@ def windows(items: Sequence[Detected], *, size: int = WINDOW_SEGMENTS) -> Iterat
         yield window
 
 
-# --- the run ------------------------------------------------------------------------------
-
-
-class ModelCache:
-    """Loads each model once per run; remembers models that are unavailable."""
-
-    def __init__(
-        self, settings: Settings, *, memory: TranslationMemory | None = None, progress: Progress | None = None
-    ) -> None:
-        self.settings = settings
-        self.memory = memory
-        self.progress = progress or NoProgress()
-        self._locations: dict[str, ModelLocation | ModelUnavailable] = {}
-        self._translators: dict[str, Translator] = {}
-
-    def locate(self, model_id: str) -> ModelLocation:
-        """The model's location, or the ModelUnavailable raised the first time it was looked up."""
-        if model_id not in self._locations:
-            try:
-                self._locations[model_id] = locate_model(
-                    model_id, model_dir=self.settings.model_dir, offline=self.settings.offline
-                )
-            except ModelUnavailable as exc:
-                self._locations[model_id] = exc
-        found = self._locations[model_id]
-        if isinstance(found, ModelUnavailable):
-            raise found
-        return found
-
-    def translator(self, model_id: str) -> Translator:
-        """The translator for `model_id`, loaded on first use."""
-        if model_id not in self._translators:
-            from translate.backends import get_translator
-
-            location = self.locate(model_id)
-            translator = get_translator(
-                self.settings.backend,
-                location,
-                device=self.settings.device,
-                num_beams=self.settings.num_beams,
-                max_batch_tokens=self.settings.max_batch_tokens,
-            )
-            if self.memory is not None:
-                from digest.cached import CachedTranslator
-
-                # The memory reports each finished chunk, so the bar moves while a window runs.
-                translator = CachedTranslator(translator, self.memory, on_progress=self.progress.segments_done)
-            self._translators[model_id] = translator
-        return self._translators[model_id]
-
-
-def build_summarizer(settings: Settings, models: ModelCache) -> Summarizer:
-    """The configured summarizer; an abstractive one whose model is missing or broken fails the run now."""
-    from summarize.registry import get_summarizer
-
-    location = models.locate(settings.summary_model) if settings.summarizer == "abstractive" else None
-    summarizer = get_summarizer(
-        settings.summarizer,
-        location=location,
-        backend=settings.backend,
-        device=settings.device,
-        num_beams=settings.num_beams,
-        max_batch_tokens=settings.max_batch_tokens,
-    )
-    prepare = getattr(summarizer, "prepare", None)
-    if prepare is not None:
-        prepare()  # loaded now: a broken model stops the run before any translation, as a missing one does
-    return summarizer
-
-
-def summarizer_id(settings: Settings) -> str:
-    """Identifies the summaries' origin, so a changed summarizer is noticed."""
-    return settings.summary_model if settings.summarizer == "abstractive" else "extractive"
-
-
 def today(now: datetime | None = None) -> datetime:
     """The run's timestamp, local time with its offset."""
-    return (now or datetime.now(timezone.utc)).astimezone()
+    return (now or datetime.now(UTC)).astimezone()
 
 
 def run_digest(
@@ -333,12 +188,11 @@ def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progres
     found = find_inputs(inputs, settings=settings)
     progress.files_total(len(found.files))
     with StateStore.open(settings.out_dir) as state:
-        models = ModelCache(settings, memory=state.memory, progress=progress)
-        summarizer = build_summarizer(settings, models)
+        stages = load_stages(settings)
         run_id = state.begin_run()
         try:
             result = _run_stages(
-                found, inputs, state=state, models=models, summarizer=summarizer,
+                found, inputs, state=state, stages=stages, engine=LocalEngine(),
                 settings=settings, progress=progress, now=now, started=started,
             )
         except BaseException as exc:
@@ -359,23 +213,25 @@ def _run_stages(
     inputs: Sequence[Path],
     *,
     state: StateStore,
-    models: ModelCache,
-    summarizer: Summarizer,
+    stages: RunStages,
+    engine: Engine,
     settings: Settings,
     progress: Progress,
     now: datetime,
     started: float,
 ) -> RunResult:
     from digest import incremental
-    from translate.detect import ScriptLangDetector
 
     date = now.date().isoformat()
     day_dir = settings.out_dir / date
     failures: list[Failure] = list(found.failures)
-    documents, unreadable = read_documents(found.files, max_bytes=settings.max_file_bytes)
-    plan = incremental.plan(documents, state=state, settings=settings, models=models)
-    detected, undetected = detect_documents(plan.todo, detector=ScriptLangDetector(), settings=settings)
-    for failure in [*unreadable, *undetected]:
+    loaded = engine.call(partial(read, max_bytes=settings.max_file_bytes), tuple(found.files))
+    plan = incremental.plan(
+        loaded.documents, state=state, settings=settings, summarizer=stages.summarize.name,
+        revision=lambda model_id: engine.call(stages.translate.revision, model_id),
+    )
+    detections = engine.call(partial(detect, options=route_options(settings)), tuple(plan.todo))
+    for failure in [*loaded.failures, *detections.failures]:
         failures.append(failure)
         progress.file_done(failure.path, ok=False)
 
@@ -385,21 +241,16 @@ def _run_stages(
         progress.file_done(reuse.entry.path, ok=True)
 
     translated = from_cache = 0
-    groups: dict[tuple[str, str | None, str | None], list[Detected]] = {}
-    for item in detected:
-        groups.setdefault(item.route.key, []).append(item)
-    for items in groups.values():
-        for window in windows(items):
-            outcome = _process_window(window, settings=settings, models=models, summarizer=summarizer,
-                                      progress=progress)
-            failures += outcome.failures
-            translated += outcome.translated
-            from_cache += outcome.from_cache
-            for done in outcome.finished:
-                entry = incremental.record_finished(
-                    done, state=state, day_dir=day_dir, taken={e.translation for e in entries.values()}
-                )
-                entries[entry.path] = entry
+    outcomes = process(detections.detected, stages=stages, engine=engine, memory=state.memory, progress=progress)
+    for outcome in outcomes:
+        failures += outcome.failures
+        translated += outcome.translated
+        from_cache += outcome.from_cache
+        for done in outcome.finished:
+            entry = incremental.record_finished(
+                done, state=state, day_dir=day_dir, taken={e.translation for e in entries.values()}
+            )
+            entries[entry.path] = entry
 
     if settings.new_only:
         entries = incremental.merge_earlier_today(entries, day_dir=day_dir, failed={f.path for f in failures})
@@ -440,12 +291,34 @@ class WindowOutcome:
     from_cache: int = 0
 
 
+def process(
+    detected: Sequence[Detected],
+    *,
+    stages: RunStages,
+    engine: Engine,
+    memory: TranslationMemory | None,
+    progress: Progress | None = None,
+) -> Iterator[WindowOutcome]:
+    """Translate and summarize documents, one window of a route at a time, yielding each window's outcome.
+
+    The memory (None: none) is looked up before a window's segments go out and written as each
+    chunk comes back; the caller records each outcome as it is yielded.
+    """
+    progress = progress or NoProgress()
+    groups: dict[tuple[str, str | None, str | None], list[Detected]] = {}
+    for item in detected:
+        groups.setdefault(item.route.key, []).append(item)
+    for items in groups.values():
+        for window in windows(items, size=WINDOW_SEGMENTS):
+            yield _process_window(window, stages=stages, engine=engine, memory=memory, progress=progress)
+
+
 def _process_window(
     window: Sequence[Detected],
     *,
-    settings: Settings,
-    models: ModelCache,
-    summarizer: Summarizer,
+    stages: RunStages,
+    engine: Engine,
+    memory: TranslationMemory | None,
     progress: Progress,
 ) -> WindowOutcome:
     """Translate and summarize one window of documents sharing a route."""
@@ -453,66 +326,67 @@ def _process_window(
     for item in window:
         progress.file_started(str(item.document.path))
     try:
-        result, revision = _translate_window(window, route=route, models=models, progress=progress)
-        summaries = summarizer.summarize([t.text for t in result.translations])
+        result, revision = translate_window(
+            [item.document for item in window], route=route, stage=stages.translate, engine=engine,
+            memory=memory, progress=progress,
+        )
+        texts = tuple(t.text for t in result.translations)
+        summaries = engine.call(stages.summarize.summarize, SummarizeRequest(texts))
     except StateError:
         raise  # the store failing is no fault of these files: the run stops before publishing
     except DigestError as exc:
         return WindowOutcome([], _fail_all(window, str(exc), progress))
-    except Exception as exc:  # noqa: BLE001 - one bad batch never stops the run; --verbose shows why
+    except Exception as exc:
         log.debug("unexpected error in %s", [str(i.document.path) for i in window], exc_info=True)
         message = f"unexpected error: {type(exc).__name__}: {exc} (run with --verbose for details)"
         return WindowOutcome([], _fail_all(window, message, progress))
     finished: list[Finished] = []
     failures: list[Failure] = []
     for item, translation, summary in zip(window, result.translations, summaries):
-        path = str(item.document.path)
-        problem = empty_translation(item.document, translation, route=route) or empty_summary(
-            translation, summary, settings=settings
-        )
-        if problem:
-            failures.append(Failure(path, problem))
+        outcome = check(item, translation, summary, revision=revision, summarizer=stages.summarize)
+        if isinstance(outcome, Failure):
+            failures.append(outcome)
         else:
-            finished.append(Finished(item, translation, summary, revision, summarizer_id(settings)))
-        progress.file_done(path, ok=not problem)
+            finished.append(outcome)
+        progress.file_done(str(item.document.path), ok=not isinstance(outcome, Failure))
     return WindowOutcome(finished, failures, result.translated, result.from_cache)
 
 
-def empty_translation(document: Document, translation: Translation, *, route: ModelRoute) -> str | None:
-    """Why a blank translation of a non-blank document is a failure; None when it is not blank."""
-    if translation.text.strip() or not document.body.strip():
-        return None
-    model = route.model_id or "(identity)"
-    return (
-        f"translation came out empty: model {model} may be broken (check its tokenizer files): "
-        f"re-download it with `hf download {model}`"
-    )
+@dataclass(frozen=True)
+class WindowTranslation:
+    """A window's translations, and how many segments were translated or served from the memory."""
+
+    translations: list[Translation]
+    translated: int
+    from_cache: int
 
 
-def empty_summary(translation: Translation, summary: str, *, settings: Settings) -> str | None:
-    """Why a blank summary of a non-blank translation is a failure; None when it is not blank."""
-    if summary.strip() or not translation.text.strip():
-        return None
-    if settings.summarizer != "abstractive":
-        return "summary came out empty: the extractive summarizer found no sentence: check the text"
-    model = settings.summary_model
-    return (
-        f"summary came out empty: model {model} may be broken (check its tokenizer files): "
-        f"re-download it with `hf download {model}`, or use --summarizer extractive"
-    )
-
-
-def _translate_window(
-    window: Sequence[Detected], *, route: ModelRoute, models: ModelCache, progress: Progress
+def translate_window(
+    documents: Sequence[Document],
+    *,
+    route: ModelRoute,
+    stage: TranslateStage,
+    engine: Engine,
+    memory: TranslationMemory | None,
+    progress: Progress,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> tuple[WindowTranslation, str | None]:
+    """Translate whole documents that share one route, batching their segments together; also the revision."""
     if route.route is Route.IDENTITY or route.model_id is None:
-        identity = [Translation(item.document.body, 0) for item in window]
-        return WindowTranslation(identity, 0, 0), None
-    translator = models.translator(route.model_id)
-    result = translate_documents(
-        [item.document for item in window], translator=translator, source_code=route.source_code, progress=progress
+        return WindowTranslation(identity(documents), 0, 0), None
+    segmented = engine.call(stage.segment, SegmentRequest(route.model_id, tuple(d.body for d in documents)))
+    flat = segmented.texts
+    progress.segments_total(len(flat))
+    result = translate_cached(
+        flat,
+        key=MemoryKey(route.model_id, segmented.revision, route.source_code),
+        memory=memory,
+        send=lambda requests: engine.map(stage.translate, requests),
+        chunk_size=chunk_size,
+        on_progress=progress.segments_done,
     )
-    return result, translator.revision
+    translations = rebuild(segmented, result.texts)
+    return WindowTranslation(translations, result.translated, result.from_cache), segmented.revision
 
 
 def _fail_all(window: Sequence[Detected], message: str, progress: Progress) -> list[Failure]:
@@ -548,12 +422,10 @@ class DetectResult:
 
 def detect_paths(paths: Sequence[Path], *, settings: Settings) -> list[DetectResult]:
     """Detect the language and route of every file under `paths`."""
-    from translate.detect import ScriptLangDetector
-
     check_inputs(paths)
     found = find_inputs(paths, settings=settings)
-    documents, failures = read_documents(found.files, max_bytes=settings.max_file_bytes)
-    detected, undetected = detect_documents(documents, detector=ScriptLangDetector(), settings=settings)
+    loaded = read(found.files, max_bytes=settings.max_file_bytes)
+    detections = detect(loaded.documents, options=route_options(settings))
     results = [
         DetectResult(
             str(d.document.path),
@@ -562,9 +434,12 @@ def detect_paths(paths: Sequence[Path], *, settings: Settings) -> list[DetectRes
             d.route.route.value,
             d.route.model_id,
         )
-        for d in detected
+        for d in detections.detected
     ]
-    results += [DetectResult(f.path, None, None, None, None, f.error) for f in [*found.failures, *failures, *undetected]]
+    results += [
+        DetectResult(f.path, None, None, None, None, f.error)
+        for f in [*found.failures, *loaded.failures, *detections.failures]
+    ]
     return sorted(results, key=lambda r: r.path)
 
 
@@ -580,16 +455,17 @@ class FileTranslation:
 
 def translate_file(path: Path, *, settings: Settings, progress: Progress | None = None) -> FileTranslation:
     """Translate one file to English; raises DigestError subclasses with one-line messages."""
-    from translate.detect import ScriptLangDetector
-
     check_inputs([path])
     document = read_document(path, max_bytes=settings.max_file_bytes)
-    detected, failures = detect_documents([document], detector=ScriptLangDetector(), settings=settings)
-    if failures:
-        raise UnsupportedLanguage(failures[0].error)
-    item = detected[0]
-    models = ModelCache(settings)
-    result, _revision = _translate_window([item], route=item.route, models=models, progress=progress or NoProgress())
+    detections = detect([document], options=route_options(settings))
+    if detections.failures:
+        raise UnsupportedLanguage(detections.failures[0].error)
+    item = detections.detected[0]
+    stage = TranslateStage(ModelHolder(model_options(settings)))
+    result, _revision = translate_window(
+        [document], route=item.route, stage=stage, engine=LocalEngine(), memory=None,
+        progress=progress or NoProgress(),
+    )
     if empty_translation(document, result.translations[0], route=item.route):
         model = item.route.model_id or "(identity)"
         raise ModelBroken(model, f"its translation of {path} came out empty (check its tokenizer files)",

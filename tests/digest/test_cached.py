@@ -1,14 +1,16 @@
-"""CachedTranslator: nothing is translated twice, and finished chunks survive a failure."""
+"""The driver's translation memory: nothing is translated twice, and finished chunks survive a failure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from digest.cached import CachedTranslator
-from digest.state import StateStore
+from digest.cached import DEFAULT_CHUNK_SIZE, Cached, MemoryKey, translate_cached
+from digest.engine import LocalEngine
+from digest.stages import fixed_translators
+from digest.state import StateStore, TranslationMemory
 from translate.base import Translator
 
 
@@ -45,6 +47,29 @@ class CountingTranslator:
         return [segment for segments, _ in self.calls for segment in segments]
 
 
+def cached(
+    inner: CountingTranslator,
+    memory: TranslationMemory | None,
+    segments: Sequence[str],
+    *,
+    source_code: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    on_progress: Callable[[int], None] | None = None,
+) -> Cached:
+    """Translate as the driver does: memory looked up first, misses sent to the translate stage in chunks."""
+    assert inner.model_id is not None
+    stage = fixed_translators({inner.model_id: inner})
+    engine = LocalEngine()
+    return translate_cached(
+        segments,
+        key=MemoryKey(inner.model_id, inner.revision, source_code),
+        memory=memory,
+        send=lambda requests: engine.map(stage.translate, requests),
+        chunk_size=chunk_size,
+        on_progress=on_progress,
+    )
+
+
 @pytest.fixture
 def out_dir(tmp_path: Path) -> Path:
     return tmp_path / "out"
@@ -58,51 +83,52 @@ def store(out_dir: Path) -> Iterator[StateStore]:
 
 def test_second_call_over_the_same_segments_translates_nothing(store: StateStore) -> None:
     segments = ["ek", "do", "teen"]
-    first = CachedTranslator(CountingTranslator(), store.memory)
-    english = first.translate(segments)
-    assert english == ["EK [rev1]", "DO [rev1]", "TEEN [rev1]"]
+    first = cached(CountingTranslator(), store.memory, segments)
+    assert first.texts == ("EK [rev1]", "DO [rev1]", "TEEN [rev1]")
     assert (first.translated, first.from_cache) == (3, 0)
 
     inner = CountingTranslator()
-    second = CachedTranslator(inner, store.memory)
-    assert second.translate(segments) == english
+    second = cached(inner, store.memory, segments)
+    assert second.texts == first.texts
     assert inner.calls == []
     assert (second.translated, second.from_cache) == (0, 3)
 
 
 def test_a_segment_seen_in_another_file_is_not_translated_again(store: StateStore) -> None:
     inner = CountingTranslator()
-    cached = CachedTranslator(inner, store.memory)
-    cached.translate(["shared line", "only in file one"])
-    assert cached.translate(["only in file two", "shared line"]) == [
-        "ONLY IN FILE TWO [rev1]",
-        "SHARED LINE [rev1]",
-    ]
+    one = cached(inner, store.memory, ["shared line", "only in file one"])
+    two = cached(inner, store.memory, ["only in file two", "shared line"])
+    assert two.texts == ("ONLY IN FILE TWO [rev1]", "SHARED LINE [rev1]")
     assert inner.sent == ["shared line", "only in file one", "only in file two"]
-    assert (cached.translated, cached.from_cache) == (3, 1)
+    assert (one.translated + two.translated, one.from_cache + two.from_cache) == (3, 1)
 
 
 def test_duplicates_within_one_call_are_translated_once(store: StateStore) -> None:
     inner = CountingTranslator()
-    cached = CachedTranslator(inner, store.memory)
-    assert cached.translate(["a", "b", "a", "a"]) == ["A [rev1]", "B [rev1]", "A [rev1]", "A [rev1]"]
+    result = cached(inner, store.memory, ["a", "b", "a", "a"])
+    assert result.texts == ("A [rev1]", "B [rev1]", "A [rev1]", "A [rev1]")
     assert inner.sent == ["a", "b"]
-    assert (cached.translated, cached.from_cache) == (2, 2)
+    assert (result.translated, result.from_cache) == (2, 2)
+
+
+def test_duplicates_are_translated_once_without_a_memory() -> None:
+    inner = CountingTranslator()
+    result = cached(inner, None, ["a", "b", "a"])
+    assert result.texts == ("A [rev1]", "B [rev1]", "A [rev1]")
+    assert inner.sent == ["a", "b"]
+    assert (result.translated, result.from_cache) == (2, 1)
 
 
 def test_a_new_revision_invalidates_only_that_models_entries(store: StateStore) -> None:
-    hindi = CachedTranslator(CountingTranslator("hi-en", "rev1"), store.memory)
-    urdu = CachedTranslator(CountingTranslator("ur-en", "rev1"), store.memory)
-    hindi.translate(["x", "y"])
-    urdu.translate(["x", "y"])
+    cached(CountingTranslator("hi-en", "rev1"), store.memory, ["x", "y"])
+    cached(CountingTranslator("ur-en", "rev1"), store.memory, ["x", "y"])
 
     upgraded_inner = CountingTranslator("hi-en", "rev2")
-    upgraded = CachedTranslator(upgraded_inner, store.memory)
-    assert upgraded.translate(["x", "y"]) == ["X [rev2]", "Y [rev2]"]
+    assert cached(upgraded_inner, store.memory, ["x", "y"]).texts == ("X [rev2]", "Y [rev2]")
     assert upgraded_inner.sent == ["x", "y"]
 
     urdu_again_inner = CountingTranslator("ur-en", "rev1")
-    assert CachedTranslator(urdu_again_inner, store.memory).translate(["x", "y"]) == ["X [rev1]", "Y [rev1]"]
+    assert cached(urdu_again_inner, store.memory, ["x", "y"]).texts == ("X [rev1]", "Y [rev1]")
     assert urdu_again_inner.calls == []
 
     assert store.memory.prune("hi-en", keep_revision="rev2") == 2
@@ -111,10 +137,9 @@ def test_a_new_revision_invalidates_only_that_models_entries(store: StateStore) 
 
 def test_source_codes_of_one_model_are_kept_apart(store: StateStore) -> None:
     inner = CountingTranslator("facebook/nllb-200-distilled-600M")
-    cached = CachedTranslator(inner, store.memory)
-    cached.translate(["same text"], source_code="hin_Deva")
-    cached.translate(["same text"], source_code="urd_Arab")
-    cached.translate(["same text"], source_code="hin_Deva")
+    cached(inner, store.memory, ["same text"], source_code="hin_Deva")
+    cached(inner, store.memory, ["same text"], source_code="urd_Arab")
+    cached(inner, store.memory, ["same text"], source_code="hin_Deva")
     assert inner.calls == [(["same text"], "hin_Deva"), (["same text"], "urd_Arab")]
 
 
@@ -122,27 +147,27 @@ def test_chunks_finished_before_a_failure_are_committed(out_dir: Path) -> None:
     segments = [f"sentence {i}" for i in range(7)]
     with StateStore.open(out_dir) as store:
         failing = CountingTranslator(fail_on_call=3)
-        cached = CachedTranslator(failing, store.memory, chunk_size=2)
+        progress: list[int] = []
         with pytest.raises(RuntimeError, match="model crashed"):
-            cached.translate(segments)
-        assert cached.translated == 4
+            cached(failing, store.memory, segments, chunk_size=2, on_progress=progress.append)
+        assert progress == [2, 2]  # two chunks translated and reported before the crash
 
     with StateStore.open(out_dir) as reopened:
         found = reopened.memory.lookup("Helsinki-NLP/opus-mt-hi-en", "rev1", None, segments)
         assert sorted(found) == [0, 1, 2, 3]
         # The next run picks up where the failed one stopped.
         inner = CountingTranslator()
-        resumed = CachedTranslator(inner, reopened.memory, chunk_size=2)
-        assert resumed.translate(segments) == [f"SENTENCE {i} [rev1]" for i in range(7)]
+        resumed = cached(inner, reopened.memory, segments, chunk_size=2)
+        assert resumed.texts == tuple(f"SENTENCE {i} [rev1]" for i in range(7))
         assert inner.sent == segments[4:]
+        assert (resumed.translated, resumed.from_cache) == (3, 4)
 
 
 def test_misses_go_to_the_inner_translator_in_chunks(store: StateStore) -> None:
     inner = CountingTranslator()
     progress: list[int] = []
-    cached = CachedTranslator(inner, store.memory, chunk_size=3, on_progress=progress.append)
-    cached.translate(["a", "b"])
-    cached.translate(["a", "c", "d", "e", "f", "b", "g", "h"])
+    cached(inner, store.memory, ["a", "b"], chunk_size=3, on_progress=progress.append)
+    cached(inner, store.memory, ["a", "c", "d", "e", "f", "b", "g", "h"], chunk_size=3, on_progress=progress.append)
     assert [segments for segments, _ in inner.calls] == [["a", "b"], ["c", "d", "e"], ["f", "g", "h"]]
     assert progress == [2, 2, 3, 3]  # first call's chunk; then the two hits, then each chunk
 
@@ -152,32 +177,35 @@ def test_an_inner_translator_returning_the_wrong_count_stores_nothing(store: Sta
         def translate(self, segments: Sequence[str], *, source_code: str | None = None) -> list[str]:
             return super().translate(segments, source_code=source_code)[:-1]
 
-    cached = CachedTranslator(Dropping(), store.memory)
     with pytest.raises(RuntimeError, match="returned 1 translations for 2 segments"):
-        cached.translate(["a", "b"])
+        cached(Dropping(), store.memory, ["a", "b"])
+    assert store.memory.count() == 0
+
+
+def test_a_stage_returning_the_wrong_count_stores_nothing(store: StateStore) -> None:
+    # The driver checks too: a remote stage is not trusted to have checked.
+    def short(requests: list) -> Iterator[tuple[str, ...]]:
+        for request in requests:
+            yield tuple(request.segments)[:-1]
+
+    with pytest.raises(RuntimeError, match="returned 1 translations for 2 segments"):
+        translate_cached(["a", "b"], key=MemoryKey("m", "r", None), memory=store.memory, send=short)
     assert store.memory.count() == 0
 
 
 def test_no_call_is_made_for_nothing_to_translate(store: StateStore) -> None:
     inner = CountingTranslator()
-    cached = CachedTranslator(inner, store.memory)
-    assert cached.translate([]) == []
+    assert cached(inner, store.memory, []).texts == ()
     assert inner.calls == []
 
 
-def test_it_is_a_translator_passing_through_the_inner_model(store: StateStore) -> None:
-    cached = CachedTranslator(CountingTranslator("m", "r9"), store.memory)
-    assert isinstance(cached, Translator)
-    assert (cached.model_id, cached.revision) == ("m", "r9")
-    assert cached.count_tokens("three word text") == 4
-    assert cached.max_input_tokens == 512
+def test_the_fake_is_a_translator() -> None:
+    assert isinstance(CountingTranslator("m", "r9"), Translator)
 
 
-def test_a_translator_without_a_model_id_cannot_be_cached(store: StateStore) -> None:
-    identity = CountingTranslator()
-    identity.model_id = None
-    with pytest.raises(ValueError, match="model_id"):
-        CachedTranslator(identity, store.memory)
+def test_the_chunk_size_must_be_positive(store: StateStore) -> None:
+    with pytest.raises(ValueError, match="chunk_size"):
+        cached(CountingTranslator(), store.memory, ["a"], chunk_size=0)
 
 
 class EmptyTranslator(CountingTranslator):
@@ -189,13 +217,13 @@ class EmptyTranslator(CountingTranslator):
 
 
 def test_empty_translations_of_real_text_are_neither_kept_nor_served(store: StateStore) -> None:
-    broken = CachedTranslator(EmptyTranslator(), store.memory)
-    assert broken.translate(["ek", "do"]) == ["", ""]
+    assert cached(EmptyTranslator(), store.memory, ["ek", "do"]).texts == ("", "")
     # As an earlier release would have left them: stored despite being empty.
     store.memory.store("Helsinki-NLP/opus-mt-hi-en", "rev1", None, [("teen", "")])
 
     repaired = CountingTranslator()  # same weights, so the same revision, tokenizer files restored
-    out = CachedTranslator(repaired, store.memory).translate(["ek", "do", "teen"])
+    out = cached(repaired, store.memory, ["ek", "do", "teen"])
 
-    assert out == ["EK [rev1]", "DO [rev1]", "TEEN [rev1]"]
+    assert out.texts == ("EK [rev1]", "DO [rev1]", "TEEN [rev1]")
     assert repaired.sent == ["ek", "do", "teen"]
+    assert (out.translated, out.from_cache) == (3, 0)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.records import Document
-from digest.pipeline import segment_for, translate_documents, windows
+from core.records import Document, ModelRoute, Route
+from digest.engine import LocalEngine
+from digest.pipeline import translate_window, windows
 from digest.progress import NoProgress
+from digest.stages import fixed_translators, segment_for
 
 
 class WordTranslator:
@@ -54,7 +56,11 @@ def test_documents_are_batched_together_and_rebuilt_in_order() -> None:
         _doc("b.txt", "चार।"),
     ]
     translator = WordTranslator(limit=50)
-    result = translate_documents(docs, translator=translator, source_code=None, progress=NoProgress())
+    result, revision = translate_window(
+        docs, route=ModelRoute(Route.MARIAN, "test/fake"), stage=fixed_translators({"test/fake": translator}),
+        engine=LocalEngine(), memory=None, progress=NoProgress(),
+    )
+    assert revision == "r1"
     assert len(translator.calls) == 1  # one call across both documents
     assert translator.calls[0] == ["एक।", "दो।", "तीन।", "चार।"]
     first, second = result.translations
@@ -64,8 +70,8 @@ def test_documents_are_batched_together_and_rebuilt_in_order() -> None:
 
 
 def test_windows_cover_every_document_once() -> None:
-    from core.records import Detection, ModelRoute, Route
-    from digest.pipeline import Detected
+    from core.records import Detection
+    from digest.stages import Detected
 
     route = ModelRoute(Route.MARIAN, "m")
     items = [Detected(_doc(f"{i}.txt", "line\n" * 20), Detection("hi", 1.0), route) for i in range(30)]

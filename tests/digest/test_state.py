@@ -246,7 +246,7 @@ def test_sigkill_in_the_middle_of_writes_leaves_an_intact_database(out_dir: Path
         assert store.get_file("/docs/after.txt") is not None
 
 
-# The translation memory itself (CachedTranslator is tested in tests/translate/test_cached.py).
+# The translation memory itself (the driver's lookups are tested in tests/digest/test_cached.py).
 
 
 def test_memory_lookup_finds_stored_pairs_by_index(store: StateStore) -> None:

@@ -1,0 +1,457 @@
+"""The run's stages: what each computes from a frozen record, with no state store and no settings.
+
+Each stage is a plain function, or a small class holding a loaded model, taking and returning
+frozen, picklable records, so the same calls can run in this process (digest.engine.LocalEngine)
+or in worker processes. The state store and the translation memory belong to the driver
+(digest.pipeline): nothing here imports digest.state, digest.settings or the driver.
+
+    read       paths                      -> Read        (documents, failures)
+    detect     documents                  -> Detections  (Detected, failures)
+    segment    SegmentRequest             -> Segmented   (each document's segments)
+    translate  TranslateRequest           -> tuple[str]  (one English text per segment)
+    rebuild    Segmented + English        -> Translation per document
+    summarize  SummarizeRequest           -> tuple[str]  (one summary per text)
+    check      Detected + Translation + summary -> Finished or Failure
+    record     Finished + translation name -> Recorded (the entry and its translation file's text)
+
+Planning, storing and publishing are the driver's (they read or write the store and the output
+folder); see digest.pipeline and digest.incremental.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.errors import DigestError, ModelUnavailable, UnsupportedLanguage
+from core.records import Detection, DigestEntry, Document, Failure, ModelRoute, Segment, Translation
+from readers.documents import read_document
+from seq2seq.hub import ModelLocation, locate_model
+
+if TYPE_CHECKING:
+    from summarize.base import Summarizer
+    from translate.base import Detector, Translator
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """How models are found and run: everything a worker needs to load the same models."""
+
+    backend: str = "auto"
+    device: str = "auto"
+    num_beams: int | None = None
+    max_batch_tokens: int = 4096
+    model_dir: Path | None = None
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class RouteOptions:
+    """How a language is decided and routed: a forced language, route overrides, the NLLB model."""
+
+    lang: str | None = None
+    routes: tuple[tuple[str, str], ...] = ()  # pairs, so the record stays frozen and hashable
+    nllb_model: str | None = None
+
+
+@dataclass(frozen=True)
+class Read:
+    """Documents read from disk, and the files that could not be read."""
+
+    documents: tuple[Document, ...]
+    failures: tuple[Failure, ...]
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A document with its language and route decided."""
+
+    document: Document
+    detection: Detection
+    route: ModelRoute
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Documents with a route, and those whose language is unsupported."""
+
+    detected: tuple[Detected, ...]
+    failures: tuple[Failure, ...]
+
+
+@dataclass(frozen=True)
+class SegmentRequest:
+    """Bodies to split into segments that fit `model_id`'s input."""
+
+    model_id: str
+    bodies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Segmented:
+    """Each body's segments, in order; `revision` keys the translation memory."""
+
+    model_id: str
+    revision: str
+    segments: tuple[tuple[Segment, ...], ...]
+
+    @property
+    def texts(self) -> list[str]:
+        """Every segment's text, documents in order."""
+        return [s.text for segments in self.segments for s in segments]
+
+
+@dataclass(frozen=True)
+class TranslateRequest:
+    """Segments for one model and source language."""
+
+    model_id: str
+    source_code: str | None
+    segments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SummarizeRequest:
+    """English texts to summarize, in order."""
+
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A finished document as the digest lists it, and its translation file's Markdown."""
+
+    entry: DigestEntry
+    markdown: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A document translated and summarized."""
+
+    detected: Detected
+    translation: Translation
+    summary: str
+    model_revision: str | None
+    summarizer: str
+
+
+# --- models -------------------------------------------------------------------------------
+
+
+class ModelHolder:
+    """Loads each model once per process, keyed by model id; remembers models that are unavailable."""
+
+    def __init__(self, options: ModelOptions) -> None:
+        self.options = options
+        self._locations: dict[str, ModelLocation | ModelUnavailable] = {}
+        self._translators: dict[str, Translator] = {}
+
+    def locate(self, model_id: str) -> ModelLocation:
+        """The model's location, or the ModelUnavailable raised the first time it was looked up."""
+        if model_id not in self._locations:
+            try:
+                self._locations[model_id] = locate_model(
+                    model_id, model_dir=self.options.model_dir, offline=self.options.offline
+                )
+            except ModelUnavailable as exc:
+                self._locations[model_id] = exc
+        found = self._locations[model_id]
+        if isinstance(found, ModelUnavailable):
+            raise found
+        return found
+
+    def translator(self, model_id: str) -> Translator:
+        """The translator for `model_id`, loaded on first use."""
+        if model_id not in self._translators:
+            from translate.backends import get_translator
+
+            self._translators[model_id] = get_translator(
+                self.options.backend,
+                self.locate(model_id),
+                device=self.options.device,
+                num_beams=self.options.num_beams,
+                max_batch_tokens=self.options.max_batch_tokens,
+            )
+        return self._translators[model_id]
+
+    def summarizer(self, kind: str, model_id: str) -> Summarizer:
+        """The summarizer `kind` ("abstractive" loads `model_id`), its model loaded now."""
+        from summarize.registry import get_summarizer
+
+        location = self.locate(model_id) if kind == "abstractive" else None
+        summarizer = get_summarizer(
+            kind,
+            location=location,
+            backend=self.options.backend,
+            device=self.options.device,
+            num_beams=self.options.num_beams,
+            max_batch_tokens=self.options.max_batch_tokens,
+        )
+        prepare = getattr(summarizer, "prepare", None)
+        if prepare is not None:
+            prepare()  # loaded now: a broken model stops the run before any translation, as a missing one does
+        return summarizer
+
+
+# --- read and detect ----------------------------------------------------------------------
+
+
+def read(paths: Sequence[Path], *, max_bytes: int) -> Read:
+    """Read every file; a file that cannot be read becomes a Failure, never an exception."""
+    documents: list[Document] = []
+    failures: list[Failure] = []
+    for path in paths:
+        try:
+            documents.append(read_document(path, max_bytes=max_bytes))
+        except DigestError as exc:
+            failures.append(Failure(str(path), str(exc)))
+    return Read(tuple(documents), tuple(failures))
+
+
+def detect(documents: Sequence[Document], *, options: RouteOptions, detector: Detector | None = None) -> Detections:
+    """Decide each document's language and route (`options.lang` overrides detection)."""
+    from translate.routing import route_for
+
+    if detector is None:
+        from translate.detect import ScriptLangDetector
+
+        detector = ScriptLangDetector()
+    detected: list[Detected] = []
+    failures: list[Failure] = []
+    for document in documents:
+        try:
+            detection = Detection(options.lang, 1.0, "override") if options.lang else detector.detect(document.body)
+            route = (
+                route_for(detection.language, overrides=dict(options.routes), nllb_model=options.nllb_model)
+                if options.nllb_model
+                else route_for(detection.language, overrides=dict(options.routes))
+            )
+        except UnsupportedLanguage as exc:
+            failures.append(Failure(str(document.path), str(exc)))
+            continue
+        detected.append(Detected(document, detection, route))
+    return Detections(tuple(detected), tuple(failures))
+
+
+# --- segment, translate, rebuild ----------------------------------------------------------
+
+
+def segment_for(body: str, translator: Translator) -> list[Segment]:
+    """Split a body into segments that each fit the model's input; nothing is dropped."""
+    from core.segment import segment_text, split_long
+
+    limit = translator.max_input_tokens
+    segments: list[Segment] = []
+    for segment in segment_text(body):
+        if translator.count_tokens(segment.text) <= limit:
+            segments.append(segment)
+            continue
+        pieces = split_long(segment.text, count_tokens=translator.count_tokens, max_tokens=limit)
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            segments.append(Segment(piece, segment.paragraph, segment.trailer if last else " "))
+    return segments
+
+
+class TranslateStage:
+    """Segments and translates with the models it holds (one per model id, loaded on first use).
+
+    Translators come from `models.translator(model_id)`: a ModelHolder, or fixed ones
+    (fixed_translators) when the caller already holds them, fakes in tests for example.
+    """
+
+    def __init__(self, models: ModelHolder | _Translators) -> None:
+        self.models = models
+
+    def revision(self, model_id: str) -> str:
+        """The revision of `model_id`'s translator (converted weights have their own)."""
+        return self.models.translator(model_id).revision
+
+    def segment(self, request: SegmentRequest) -> Segmented:
+        """Split each body into segments that fit the model's input."""
+        translator = self.models.translator(request.model_id)
+        per_doc = tuple(tuple(segment_for(body, translator)) for body in request.bodies)
+        return Segmented(request.model_id, translator.revision, per_doc)
+
+    def translate(self, request: TranslateRequest) -> tuple[str, ...]:
+        """One English text per segment, in order."""
+        if not request.segments:
+            return ()
+        outputs = self.models.translator(request.model_id).translate(
+            list(request.segments), source_code=request.source_code
+        )
+        if len(outputs) != len(request.segments):
+            raise RuntimeError(
+                f"{request.model_id} returned {len(outputs)} translations for {len(request.segments)} segments"
+            )
+        return tuple(outputs)
+
+
+class _Translators:
+    """Fixed translators by model id (for callers that already hold them)."""
+
+    def __init__(self, translators: Mapping[str, Translator]) -> None:
+        self._translators = dict(translators)
+
+    def translator(self, model_id: str) -> Translator:
+        """The translator given for `model_id`."""
+        return self._translators[model_id]
+
+
+def fixed_translators(translators: Mapping[str, Translator]) -> TranslateStage:
+    """A TranslateStage over translators already loaded (fakes in tests, for example)."""
+    return TranslateStage(_Translators(translators))
+
+
+def rebuild(segmented: Segmented, english: Sequence[str]) -> list[Translation]:
+    """Each document's English text, its segments' translations joined with the original whitespace."""
+    from core.segment import rebuild as join
+
+    translations: list[Translation] = []
+    start = 0
+    for segments in segmented.segments:
+        out = list(english[start : start + len(segments)])
+        start += len(segments)
+        translations.append(Translation(text=join(list(segments), out), segments=len(segments)))
+    return translations
+
+
+def identity(documents: Sequence[Document]) -> list[Translation]:
+    """English documents as they are."""
+    return [Translation(document.body, 0) for document in documents]
+
+
+# --- summarize and check ------------------------------------------------------------------
+
+
+class SummarizeStage:
+    """Summarizes with the summarizer it holds; `name` identifies the summaries' origin."""
+
+    def __init__(self, summarizer: Summarizer, *, kind: str, model_id: str) -> None:
+        self.summarizer = summarizer
+        self.kind = kind
+        self.model_id = model_id
+
+    @classmethod
+    def load(cls, models: ModelHolder, *, kind: str, model_id: str) -> SummarizeStage:
+        """The summarizer `kind`, its model loaded now (a missing or broken one raises here)."""
+        return cls(models.summarizer(kind, model_id), kind=kind, model_id=model_id)
+
+    @property
+    def name(self) -> str:
+        """The model id for abstractive summaries, "extractive" otherwise."""
+        return summarizer_name(self.kind, self.model_id)
+
+    def summarize(self, request: SummarizeRequest) -> tuple[str, ...]:
+        """One summary per text, in order."""
+        return tuple(self.summarizer.summarize(list(request.texts)))
+
+
+def summarizer_name(kind: str, model_id: str) -> str:
+    """Identifies the summaries' origin, so a changed summarizer is noticed."""
+    return model_id if kind == "abstractive" else "extractive"
+
+
+def empty_translation(document: Document, translation: Translation, *, route: ModelRoute) -> str | None:
+    """Why a blank translation of a non-blank document is a failure; None when it is not blank."""
+    if translation.text.strip() or not document.body.strip():
+        return None
+    model = route.model_id or "(identity)"
+    return (
+        f"translation came out empty: model {model} may be broken (check its tokenizer files): "
+        f"re-download it with `hf download {model}`"
+    )
+
+
+def empty_summary(translation: Translation, summary: str, *, kind: str, model_id: str) -> str | None:
+    """Why a blank summary of a non-blank translation is a failure; None when it is not blank."""
+    if summary.strip() or not translation.text.strip():
+        return None
+    if kind != "abstractive":
+        return "summary came out empty: the extractive summarizer found no sentence: check the text"
+    return (
+        f"summary came out empty: model {model_id} may be broken (check its tokenizer files): "
+        f"re-download it with `hf download {model_id}`, or use --summarizer extractive"
+    )
+
+
+def check(
+    item: Detected,
+    translation: Translation,
+    summary: str,
+    *,
+    revision: str | None,
+    summarizer: SummarizeStage,
+) -> Finished | Failure:
+    """A finished document, or the Failure saying why its translation or summary came out empty."""
+    problem = empty_translation(item.document, translation, route=item.route) or empty_summary(
+        translation, summary, kind=summarizer.kind, model_id=summarizer.model_id
+    )
+    if problem:
+        return Failure(str(item.document.path), problem)
+    return Finished(item, translation, summary, revision, summarizer.name)
+
+
+# --- record -------------------------------------------------------------------------------
+
+
+def file_link(path: Path | str) -> str:
+    """A file:// URL for a local file."""
+    return Path(path).resolve().as_uri()
+
+
+def entry_link(source_url: str | None, path: Path | str) -> str:
+    """The link an entry shows: its web source when it has one, else the local file."""
+    from digest.render import is_web_url
+
+    return source_url if source_url and is_web_url(source_url) else file_link(path)
+
+
+def english_title(text: str, fallback: str) -> str:
+    """A title from the English text's first line, at most 100 characters, cut at a word."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = re.sub(r"^#+\s*", "", first)
+    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0] if len(first) > 100 else first
+    if len(sentence) > 100:
+        sentence = sentence[:100].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return sentence or fallback
+
+
+def record(done: Finished, *, translation: str) -> Recorded:
+    """The digest entry of a finished document whose translation is filed as `translation`."""
+    from digest.render import is_web_url, translation_to_markdown
+
+    item = done.detected
+    document = item.document
+    # Only an http(s) URL is a source anyone may follow; "javascript:" and the like are dropped here,
+    # so neither the store nor digest.json ever offers one to a reader that links it.
+    source_url = document.source_url if is_web_url(document.source_url) else None
+    title = english_title(done.translation.text, document.title)
+    markdown = translation_to_markdown(
+        title=title,
+        source_path=str(document.path),
+        source_url=document.source_url,
+        language=item.detection.language,
+        model=item.route.model_id,
+        text=done.translation.text,
+    )
+    entry = DigestEntry(
+        path=str(document.path),
+        title=title,
+        language=item.detection.language,
+        confidence=round(item.detection.confidence, 3),
+        route=item.route.route,
+        model=item.route.model_id,
+        summary=done.summary,
+        source_url=source_url,
+        link=entry_link(source_url, document.path),
+        translation=translation,
+    )
+    return Recorded(entry, markdown)
