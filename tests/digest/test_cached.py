@@ -70,17 +70,6 @@ def cached(
     )
 
 
-@pytest.fixture
-def out_dir(tmp_path: Path) -> Path:
-    return tmp_path / "out"
-
-
-@pytest.fixture
-def store(out_dir: Path) -> Iterator[StateStore]:
-    with StateStore.open(out_dir) as opened:
-        yield opened
-
-
 def test_second_call_over_the_same_segments_translates_nothing(store: StateStore) -> None:
     segments = ["ek", "do", "teen"]
     first = cached(CountingTranslator(), store.memory, segments)

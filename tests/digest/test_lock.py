@@ -44,11 +44,6 @@ except RunLocked as exc:
 
 
 @pytest.fixture
-def out_dir(tmp_path: Path) -> Path:
-    return tmp_path / "out"
-
-
-@pytest.fixture
 def spawn() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started

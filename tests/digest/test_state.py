@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,6 @@ import pytest
 from core.errors import DigestError
 from core.records import Stats
 from digest.state import FileRecord, RunStatus, StateStore
-
-
-@pytest.fixture
-def out_dir(tmp_path: Path) -> Path:
-    return tmp_path / "out"
-
-
-@pytest.fixture
-def store(out_dir: Path) -> Iterator[StateStore]:
-    with StateStore.open(out_dir) as opened:
-        yield opened
 
 
 def record(path: Path | str, sha256: str = "aaa", **changes: Any) -> FileRecord:
