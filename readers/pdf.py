@@ -38,6 +38,8 @@ ENCRYPTED = (
     "PDF is encrypted with a password: save an unprotected copy (e.g. qpdf --decrypt --password=... IN OUT) "
     "and drop that in"
 )
+# What ends a sentence in the scripts read here: . ! ? … । ॥ ۔ ؟ and a closing quote or bracket.
+_SENTENCE_END = re.compile(r"[.!?…\u0964\u0965\u06D4\u061F][\"'”’»)\]]*\s*\Z")
 # A text layer with more glyphs than this mapped to no character (NUL) is unreadable, not text
 # with a few gaps: Chromium writes Noto Nastaliq Urdu's contextual glyphs so (tests/data/pdf/).
 _UNMAPPED_SHARE = 0.05
@@ -77,7 +79,7 @@ def parse_pdf(raw: bytes) -> Parsed:
         raise UnreadableDocument(_damaged(exc)) from None
     finally:
         document.close()
-    text = "\n\n".join(page for page in pages if page.strip())
+    text = _join_pages([page for page in pages if page.strip()])
     if not text.strip():
         raise UnreadableDocument(NO_TEXT_LAYER)
     unmapped = text.count("\x00") / sum(not char.isspace() for char in text)
@@ -86,6 +88,16 @@ def parse_pdf(raw: bytes) -> Parsed:
     text = re.sub(r"[ \t]*\x00+[ \t]*", " ", text).strip()
     title, published = metadata(reader)
     return Parsed(text=text, format="pdf", title=title, published=published)
+
+
+def _join_pages(pages: Sequence[str]) -> str:
+    """Pages' text in one: a paragraph that a page break cuts mid-sentence goes on across it."""
+    out: list[str] = []
+    for page in pages:
+        if out:
+            out.append("\n\n" if _SENTENCE_END.search(out[-1]) else " ")
+        out.append(page)
+    return "".join(out)
 
 
 def _libraries() -> tuple[Any, Any]:

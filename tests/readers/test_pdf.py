@@ -62,7 +62,7 @@ def test_urdu_lines_with_numbers_come_back_in_logical_order() -> None:
 
 
 @needs_pdf
-@pytest.mark.parametrize("name", ["hi-udhr", "ur-udhr", "ar-udhr"])
+@pytest.mark.parametrize("name", ["hi-sample", "ur-sample", "hi-udhr", "ar-udhr"])
 def test_paragraphs_are_separated_by_blank_lines(name: str) -> None:
     source = (PDFS / f"{name}.txt").read_text(encoding="utf-8")
     text = parse_pdf(read(f"{name}.pdf")).text
