@@ -25,6 +25,8 @@ class Document:
     title: str
     source_url: str | None
     sha256: str  # of the raw bytes, so a changed file is noticed
+    format: str = "text"  # how it was read: "text" (.txt, .md), "html", "docx"
+    published: str | None = None  # ISO-8601 date, when the file's metadata says
 
 
 @dataclass(frozen=True)
