@@ -27,6 +27,7 @@ _DECLARED = re.compile(
 )
 _HEAD_BYTES = 16 * 1024
 _WINDOWS = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252"}
+_NOT_ARTICLE = ["//nav", "//header[not(ancestor::article)]", "//footer[not(ancestor::article)]"]
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*\?>")
 
 
@@ -39,8 +40,16 @@ def parse_html(raw: bytes) -> Parsed:
     page = _decode(raw)
     # lxml refuses a str that still declares an encoding; the page is already decoded.
     page = _XML_DECLARATION.sub("", page, count=1)
-    # Reader comments are not the article; tables are (figures in a news story).
-    extracted = bare_extraction(page, with_metadata=True, include_comments=False, include_tables=True)
+    # Reader comments are not the article; tables are (figures in a news story). Menus and the
+    # page's own header and footer are pruned first: on a page with no article, trafilatura's
+    # fallback would otherwise return the menu's links as its text.
+    extracted = bare_extraction(
+        page,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        prune_xpath=_NOT_ARTICLE,
+    )
     text = getattr(extracted, "text", None) or ""
     paragraphs = [" ".join(line.split()) for line in text.split("\n")]
     body = "\n\n".join(p for p in paragraphs if p)
