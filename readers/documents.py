@@ -279,6 +279,8 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document
     raw = _read_bytes(path, max_bytes)
     parser = PARSERS.get(path.suffix.lower())
     if parser is not None:
+        if not raw.strip():
+            raise UnreadableDocument("file is empty: nothing to translate")
         return _parsed_document(path, raw, _load_parser(parser)(raw))
     text = decode_text(raw)
     if not text.strip():
