@@ -20,7 +20,7 @@ class Document:
     """A file read from disk, with scraped-news boilerplate separated from the body."""
 
     path: Path
-    text: str  # the file's text as read (decoded, newlines normalised)
+    text: str  # the file's text as read (decoded, newlines normalised), or as a format's reader extracted it
     body: str  # text with ad markers, comment counters and the source line removed
     title: str
     source_url: str | None

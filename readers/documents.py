@@ -1,4 +1,5 @@
-"""Finding input files, reading them as text, and separating scraped-news boilerplate from the body."""
+"""Finding input files, reading them as text (or through a format's parser), and separating scraped-news
+boilerplate from the body."""
 
 from __future__ import annotations
 
@@ -67,6 +68,12 @@ _DIGEST_HEADER = re.compile(r"\A# Digest — \d{4}-\d{2}-\d{2}\n\n")
 _TRANSLATION_HEADER = re.compile(
     r"\A# [^\n]*\n\n- Source file: [^\n]*\n- Source URL: [^\n]*\n- Language: [^\n]*\n"
     r"- Model: [^\n]*\n\n---\n"
+)
+# What digest.publish writes at the top of index.html and each day's digest.html.
+_PAGE_HEADER = re.compile(
+    r'\A<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport"[^\n]*\n'
+    r"<title>Digest(?: — \d{4}-\d{2}-\d{2})?</title>\n"
+    r'<link rel="alternate" type="application/atom\+xml"'
 )
 _SNIFF_BYTES = 64 * 1024
 
@@ -189,7 +196,7 @@ class _Walker:
         if real in self.seen_files:
             return  # the same file reached twice, by two arguments or through a link
         self.seen_files.add(real)
-        written = _written_by_digest(path) if suffix == ".md" else None
+        written = _written_by_digest(path) if suffix in (".md", ".html") else None
         if written:
             reason = f"written by digest ({written}): its output is never read as input"
             self.skipped.append(Skipped(str(path), reason))
@@ -249,7 +256,7 @@ def _kind(mode: int) -> str:
 
 
 def _written_by_digest(path: Path) -> str | None:
-    """What digest wrote `path` as (a digest, a translation), judged by the header render writes."""
+    """What digest wrote `path` as (a digest, a translation, a page), judged by the header it writes."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
         with os.fdopen(fd, "rb") as f:
@@ -263,6 +270,8 @@ def _written_by_digest(path: Path) -> str | None:
         return "a day's digest.md"
     if _TRANSLATION_HEADER.match(text):
         return "an English translation"
+    if _PAGE_HEADER.match(text):
+        return "a digest's web page"
     return None
 
 

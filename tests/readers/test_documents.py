@@ -409,6 +409,18 @@ def test_unsupported_types_are_listed_as_skipped_naming_the_supported_ones(tmp_p
     assert supported.startswith(".txt, .md, .html, .htm, .xhtml")
 
 
+def test_pages_digest_published_are_not_read_but_other_pages_are(tmp_path: Path) -> None:
+    from digest.publish import index_html
+
+    write(tmp_path / "in" / "index.html", index_html(None, days=[]))
+    write(tmp_path / "in" / "news.html", "<!DOCTYPE html>\n<html><head><title>Digest</title></head></html>")
+    found = walk_inputs([tmp_path / "in"])
+    assert [p.name for p in found.files] == ["news.html"]
+    assert [(Path(s.path).name, s.reason) for s in found.skipped] == [
+        ("index.html", "written by digest (a digest's web page): its output is never read as input")
+    ]
+
+
 def test_a_missing_path_is_a_failure(tmp_path: Path) -> None:
     found = walk_inputs([tmp_path / "gone", tmp_path])
     assert found.files == ()

@@ -62,7 +62,7 @@ def test_without_a_title_the_first_sentence_is_the_title(tmp_path: Path) -> None
 
 
 def test_a_source_line_at_the_end_is_the_source_link(tmp_path: Path) -> None:
-    headline, paragraphs = persian_article()
+    _headline, paragraphs = persian_article()
     source = "منبع: https://www.example.com/fa/news/2024/10/isfahan-central-library-reopens"
     document = read_document(write_statement(tmp_path / "s.docx", paragraphs=[*paragraphs, source]))
     assert document.source_url == "https://www.example.com/fa/news/2024/10/isfahan-central-library-reopens"

@@ -10,10 +10,9 @@ import pytest
 
 from core.errors import MissingExtra, UnreadableDocument
 from readers.documents import read_document
+from readers.html import parse_html
 
 pytest.importorskip("trafilatura")
-
-from readers.html import parse_html  # noqa: E402  (after the skip: it needs the [html] extra at call time only)
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "html"
 GERMAN = PAGES / "bundespolizei.de-Belarus.html"
