@@ -148,7 +148,7 @@ def main_callback(
 
 @app.command()
 def run(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to digest (.txt, .md).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to digest (.txt, .md, .html, .htm, .xhtml, .docx).")],
     out: OutDir = None,
     model_dir: ModelDir = None,
     lang: Lang = None,

@@ -21,6 +21,17 @@ class UnreadableDocument(DigestError):
     """A file cannot be read as text (missing, binary, empty, too large, no permission)."""
 
 
+class MissingExtra(UnreadableDocument):
+    """A file's format needs an optional extra that is not installed; only files of that format fail."""
+
+    def __init__(self, extra: str, kind: str, module: str) -> None:
+        self.extra = extra
+        super().__init__(
+            f"reading {kind} needs the {extra} extra ({module} is not installed or cannot be imported): "
+            f"pip install 'digest-translate[{extra}]'"
+        )
+
+
 class UnsupportedLanguage(DigestError):
     """The language cannot be detected, or no route to English exists for it."""
 

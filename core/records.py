@@ -20,11 +20,13 @@ class Document:
     """A file read from disk, with scraped-news boilerplate separated from the body."""
 
     path: Path
-    text: str  # the file's text as read (decoded, newlines normalised)
+    text: str  # the file's text as read (decoded, newlines normalised), or as a format's reader extracted it
     body: str  # text with ad markers, comment counters and the source line removed
     title: str
     source_url: str | None
     sha256: str  # of the raw bytes, so a changed file is noticed
+    format: str = "text"  # how it was read: "text" (.txt, .md), "html", "docx"
+    published: str | None = None  # ISO-8601 date, when the file's metadata says
 
 
 @dataclass(frozen=True)

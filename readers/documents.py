@@ -1,22 +1,37 @@
-"""Finding input files, reading them as text, and separating scraped-news boilerplate from the body."""
+"""Finding input files, reading them as text (or through a format's parser), and separating scraped-news
+boilerplate from the body."""
 
 from __future__ import annotations
 
 import codecs
 import hashlib
+import importlib
 import os
 import re
 import stat
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ConfigError, UnreadableDocument
 from core.records import Document, Failure, Skipped
 from core.segment import split_sentences
+from readers.parsed import Parsed
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
+# Plain text, decoded as it is.
+TEXT_SUFFIXES = (".txt", ".md")
+# Formats read by a parser, "module:function" taking the file's bytes and returning a Parsed. A
+# parser is imported only when a file of its type is read: its library is an optional extra, and a
+# missing one fails those files alone (core.errors.MissingExtra).
+PARSERS: dict[str, str] = {
+    ".html": "readers.html:parse_html",
+    ".htm": "readers.html:parse_html",
+    ".xhtml": "readers.html:parse_html",
+    ".pdf": "readers.pdf:parse_pdf",
+    ".docx": "readers.docx:parse_docx",
+}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + tuple(PARSERS)
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 TITLE_LENGTH = 100
 # A text file may hold a tab or a form feed; a file where more than this share of the
@@ -54,6 +69,12 @@ _DIGEST_HEADER = re.compile(r"\A# Digest — \d{4}-\d{2}-\d{2}\n\n")
 _TRANSLATION_HEADER = re.compile(
     r"\A# [^\n]*\n\n- Source file: [^\n]*\n- Source URL: [^\n]*\n- Language: [^\n]*\n"
     r"- Model: [^\n]*\n\n---\n"
+)
+# What digest.publish writes at the top of index.html and each day's digest.html.
+_PAGE_HEADER = re.compile(
+    r'\A<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport"[^\n]*\n'
+    r"<title>Digest(?: — \d{4}-\d{2}-\d{2})?</title>\n"
+    r'<link rel="alternate" type="application/atom\+xml"'
 )
 _SNIFF_BYTES = 64 * 1024
 
@@ -163,7 +184,7 @@ class _Walker:
         if stat.S_ISREG(info.st_mode):
             self._file(path, real)
         else:
-            reason = f"not a regular file ({_kind(info.st_mode)}): only .txt and .md files are read"
+            reason = f"not a regular file ({_kind(info.st_mode)}): only regular files are read"
             self.skipped.append(Skipped(str(path), reason))
         return []
 
@@ -171,12 +192,12 @@ class _Walker:
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             kind = f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)"
-            self.skipped.append(Skipped(str(path), f"{kind}: only .txt and .md are read"))
+            self.skipped.append(Skipped(str(path), f"{kind}: only {supported_types()} are read"))
             return
         if real in self.seen_files:
             return  # the same file reached twice, by two arguments or through a link
         self.seen_files.add(real)
-        written = _written_by_digest(path) if suffix == ".md" else None
+        written = _written_by_digest(path) if suffix in (".md", ".html") else None
         if written:
             reason = f"written by digest ({written}): its output is never read as input"
             self.skipped.append(Skipped(str(path), reason))
@@ -206,6 +227,11 @@ class _Walker:
         return [(path / name, real) for name in names if not name.startswith(".")]
 
 
+def supported_types() -> str:
+    """The suffixes read, for messages: ".txt, .md, .html and .docx"."""
+    return ", ".join(SUPPORTED_SUFFIXES[:-1]) + f" and {SUPPORTED_SUFFIXES[-1]}"
+
+
 def _outside_link(real: str) -> str:
     return (
         f"symbolic link to {real}, outside the input folders: not followed; "
@@ -231,7 +257,7 @@ def _kind(mode: int) -> str:
 
 
 def _written_by_digest(path: Path) -> str | None:
-    """What digest wrote `path` as (a digest, a translation), judged by the header render writes."""
+    """What digest wrote `path` as (a digest, a translation, a page), judged by the header it writes."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
         with os.fdopen(fd, "rb") as f:
@@ -245,6 +271,8 @@ def _written_by_digest(path: Path) -> str | None:
         return "a day's digest.md"
     if _TRANSLATION_HEADER.match(text):
         return "an English translation"
+    if _PAGE_HEADER.match(text):
+        return "a digest's web page"
     return None
 
 
@@ -259,6 +287,11 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document
     """
     path = Path(path)
     raw = _read_bytes(path, max_bytes)
+    parser = PARSERS.get(path.suffix.lower())
+    if parser is not None:
+        if not raw.strip():
+            raise UnreadableDocument("file is empty: nothing to translate")
+        return _parsed_document(path, raw, _load_parser(parser)(raw))
     text = decode_text(raw)
     if not text.strip():
         raise UnreadableDocument("file is empty: nothing to translate")
@@ -275,6 +308,39 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document
         title=make_title(body),
         source_url=source_url,
         sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _load_parser(target: str) -> Callable[[bytes], Parsed]:
+    module, _, function = target.partition(":")
+    parser: Callable[[bytes], Parsed] = getattr(importlib.import_module(module), function)
+    return parser
+
+
+def _parsed_document(path: Path, raw: bytes, parsed: Parsed) -> Document:
+    """A Document from what a format's parser extracted: its metadata first, then what the text says."""
+    if not parsed.text.strip():
+        raise UnreadableDocument(f"no text found in the {parsed.format} file: nothing to translate")
+    body, found_url = clean_text(parsed.text)
+    if not body:
+        raise UnreadableDocument(
+            "the text holds only boilerplate (advertisement markers, comment counters, a source line): "
+            "nothing to translate"
+        )
+    title = " ".join((parsed.title or "").split())
+    # The digest's entry title is the first line of the English translation: a headline found only
+    # in the metadata goes at the top of the body, so that it is translated too.
+    if title and not " ".join(body[: len(title) * 2].split()).startswith(title):
+        body = f"{title}\n\n{body}"
+    return Document(
+        path=path,
+        text=parsed.text,
+        body=body,
+        title=shorten(title) if title else make_title(body),
+        source_url=parsed.source_url or found_url,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        format=parsed.format,
+        published=parsed.published,
     )
 
 
@@ -314,7 +380,7 @@ def _require_regular(mode: int) -> None:
         raise IsADirectoryError()
     if not stat.S_ISREG(mode):
         raise UnreadableDocument(
-            f"not a regular file ({_kind(mode)}): only regular .txt and .md files are read; "
+            f"not a regular file ({_kind(mode)}): only regular files are read; "
             "save the text to one"
         )
 

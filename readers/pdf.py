@@ -28,10 +28,9 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any
 
-from core.errors import UnreadableDocument
+from core.errors import MissingExtra, UnreadableDocument
 from readers.parsed import Parsed
 
-MISSING_EXTRA = "PDF support is not installed: pip install 'digest-translate[pdf]'"
 NO_TEXT_LAYER = (
     "PDF has no text layer (a scan or an image): run OCR on it first, e.g. ocrmypdf, then drop in the result"
 )
@@ -108,8 +107,8 @@ def _libraries() -> tuple[Any, Any]:
         import pypdf.errors
         import pypdfium2
         import pypdfium2.raw
-    except ImportError:
-        raise UnreadableDocument(MISSING_EXTRA) from None
+    except ImportError as exc:
+        raise MissingExtra("pdf", "PDF files", exc.name or "pypdf") from None
     # pypdf logs what it repairs ("EOF marker not found") as warnings, which with no logging set up
     # reach stderr beside digest's own one-line failure for the same file.
     logging.getLogger("pypdf").setLevel(logging.ERROR)

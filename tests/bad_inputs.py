@@ -10,7 +10,6 @@ says where each text comes from.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,8 +108,7 @@ def build(dest: Path) -> Corpus:
     fifo = inbox / "fifo.txt"
     os.mkfifo(fifo)
     corpus.skipped.append(fifo)
-    shutil.copy(DATA / "scan-no-text.pdf", inbox / "scan-no-text.pdf")
-    corpus.skipped.append(inbox / "scan-no-text.pdf")
+    bad("scan-no-text.pdf", (DATA / "scan-no-text.pdf").read_bytes())
     return corpus
 
 

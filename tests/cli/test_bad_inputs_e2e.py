@@ -90,6 +90,7 @@ def test_one_run_over_the_corpus_finishes_with_a_line_per_bad_file(
     for name in ("proc-status.txt", "dev-zero.txt"):
         assert "nothing under /dev, /proc or /sys is read" in failures[name]
     assert failures["broken.txt"].startswith("broken symbolic link")
+    assert failures["scan-no-text.pdf"].startswith("PDF has no text layer")
 
     # Nothing outside the inbox, and nothing of the system, reaches what is published.
     published = _everything_published(day)

@@ -90,7 +90,7 @@ def test_translate_refuses_a_named_pipe_at_once(tmp_path: Path) -> None:
     result = run_cli("translate", fifo, timeout=60)  # used to wait forever for a writer
     assert result.returncode == 1
     assert result.stderr == (
-        "error: not a regular file (a named pipe): only regular .txt and .md files are read; "
+        "error: not a regular file (a named pipe): only regular files are read; "
         "save the text to one\n"
     )
 
@@ -190,6 +190,9 @@ def test_running_inside_the_inbox_never_reads_its_own_output(tiny_model_dir: Pat
     archived = {p: r for p, r in skipped.items() if p.startswith("archive/") and p.endswith(".md")}
     assert len(archived) == 3  # digest.md and two translations
     assert all(r.startswith("written by digest (") for r in archived.values())
+    pages = {p: r for p, r in skipped.items() if p.startswith("archive/") and p.endswith(".html")}
+    assert sorted(pages) == sorted(["archive/index.html", f"archive/{day.name}/digest.html"])
+    assert set(pages.values()) == {"written by digest (a digest's web page): its output is never read as input"}
 
 
 # --- UTF-16 without a byte order mark -------------------------------------------------------------

@@ -387,18 +387,38 @@ def test_hidden_files_and_folders_are_skipped_silently(tmp_path: Path) -> None:
     assert found.skipped == () and found.failures == ()
 
 
-def test_unsupported_types_are_listed_as_skipped(tmp_path: Path) -> None:
-    write(tmp_path / "in" / "report.pdf", b"%PDF")
+def test_unsupported_types_are_listed_as_skipped_naming_the_supported_ones(tmp_path: Path) -> None:
+    write(tmp_path / "in" / "slides.odp", b"PK")
     write(tmp_path / "in" / "README", "x")
     write(tmp_path / "in" / "ok.txt", "x")
+    write(tmp_path / "in" / "page.html", "<p>x</p>")
+    write(tmp_path / "in" / "page.HTM", "<p>x</p>")
+    write(tmp_path / "in" / "page.xhtml", "<p>x</p>")
+    write(tmp_path / "in" / "statement.docx", b"PK")
     found = walk_inputs([tmp_path / "in"])
-    assert [p.name for p in found.files] == ["ok.txt"]
+    assert [p.name for p in found.files] == [
+        "ok.txt", "page.HTM", "page.html", "page.xhtml", "statement.docx",
+    ]
     reasons = {Path(s.path).name: s.reason for s in found.skipped}
+    supported = ", ".join(SUPPORTED_SUFFIXES[:-1]) + f" and {SUPPORTED_SUFFIXES[-1]}"
     assert reasons == {
-        "README": "unsupported file type (no extension): only .txt and .md are read",
-        "report.pdf": "unsupported file type .pdf: only .txt and .md are read",
+        "README": f"unsupported file type (no extension): only {supported} are read",
+        "slides.odp": f"unsupported file type .odp: only {supported} are read",
     }
-    assert SUPPORTED_SUFFIXES == (".txt", ".md")
+    assert {".txt", ".md", ".html", ".htm", ".xhtml", ".docx"} <= set(SUPPORTED_SUFFIXES)
+    assert supported.startswith(".txt, .md, .html, .htm, .xhtml")
+
+
+def test_pages_digest_published_are_not_read_but_other_pages_are(tmp_path: Path) -> None:
+    from digest.publish import index_html
+
+    write(tmp_path / "in" / "index.html", index_html(None, days=[]))
+    write(tmp_path / "in" / "news.html", "<!DOCTYPE html>\n<html><head><title>Digest</title></head></html>")
+    found = walk_inputs([tmp_path / "in"])
+    assert [p.name for p in found.files] == ["news.html"]
+    assert [(Path(s.path).name, s.reason) for s in found.skipped] == [
+        ("index.html", "written by digest (a digest's web page): its output is never read as input")
+    ]
 
 
 def test_a_missing_path_is_a_failure(tmp_path: Path) -> None:
@@ -511,12 +531,12 @@ def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) ->
         pytest.fail("reading a named pipe blocked")
     assert isinstance(outcome[0], UnreadableDocument)
     assert str(outcome[0]) == (
-        "not a regular file (a named pipe): only regular .txt and .md files are read; save the text to one"
+        "not a regular file (a named pipe): only regular files are read; save the text to one"
     )
     found = walk_inputs([tmp_path])
     assert found.files == ()
     assert [s.reason for s in found.skipped] == [
-        "not a regular file (a named pipe): only .txt and .md files are read"
+        "not a regular file (a named pipe): only regular files are read"
     ]
 
 
