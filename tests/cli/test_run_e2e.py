@@ -170,7 +170,8 @@ def test_bad_files_never_stop_the_run(tiny_model_dir: Path, tmp_path: Path) -> N
     (inbox / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
     (inbox / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me br\xfbl\xe9e.".encode("latin-1"))
     (inbox / "numbers.txt").write_text("12345 67890\n3.14 2.71\n")
-    (inbox / "report.pdf").write_bytes(b"%PDF-1.4")
+    (inbox / "report.pdf").write_bytes(b"%PDF-1.4")  # a PDF cut off after its header
+    (inbox / "slides.odp").write_bytes(b"PK\x03\x04")
     os.symlink(inbox, inbox / "loop")
     out = tmp_path / "out"
     result = run_cli("run", inbox, "--model-dir", tiny_model_dir, "--out", out, "--summarizer", "extractive")
@@ -178,8 +179,8 @@ def test_bad_files_never_stop_the_run(tiny_model_dir: Path, tmp_path: Path) -> N
     _, digest = load_digest(out)
     assert [Path(i["path"]).name for i in digest["items"]] == [HINDI]
     failed = {Path(f["path"]).name for f in digest["failures"]}
-    assert failed == {"empty.txt", "binary.txt", "latin1.txt", "numbers.txt"}
-    assert [Path(s["path"]).name for s in digest["skipped"]] == ["report.pdf"]
+    assert failed == {"empty.txt", "binary.txt", "latin1.txt", "numbers.txt", "report.pdf"}
+    assert [Path(s["path"]).name for s in digest["skipped"]] == ["slides.odp"]
     for line in result.stderr.strip().splitlines():
         assert line.startswith("failed: ")
 
