@@ -6,12 +6,15 @@ import datetime as dt
 import os
 import platform
 import subprocess
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 
 def describe(*packages: str) -> dict[str, Any]:
-    """The CPU, its usable cores, Python and `packages`' versions (read without importing them), and now."""
+    """The CPU, its usable cores, Python and `packages`' versions (read without importing them), and now.
+
+    A package that is not installed is reported as None: its rows are simply not measured.
+    """
     cpu = platform.processor() or platform.machine()
     try:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
@@ -24,6 +27,13 @@ def describe(*packages: str) -> dict[str, Any]:
         "cpu": cpu,
         "cores": cores,
         "python": platform.python_version(),
-        **{name: version(name) for name in packages},
+        **{name: _version(name) for name in packages},
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
+
+
+def _version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None

@@ -19,12 +19,16 @@ Pipelines:
   pdfminer+nfkc       the same, NFKC
   digest              readers.pdf: per page, pypdf+nfkc+rtl for Arabic script, else pypdfium2+respace
 
+pypdf and pypdfium2 come with the pdf extra; the pdfminer rows run where pdfminer.six is installed
+(`pip install pdfminer.six`), and are left out otherwise.
+
     python benchmarks/pdf_extraction.py [FOLDER] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import json
 import sys
@@ -43,6 +47,15 @@ PIPELINES = (
     "pypdf", "pypdf+nfkc", "pypdf+nfkc+rtl", "pypdfium2", "pypdfium2+nfkc", "pypdfium2+respace",
     "pdfminer", "pdfminer+nfkc", "digest",
 )
+
+
+# Pipelines that need a library beyond the pdf extra, by the module they import.
+_NEEDS = {"pdfminer": "pdfminer", "pdfminer+nfkc": "pdfminer"}
+
+
+def available() -> tuple[str, ...]:
+    """The pipelines whose libraries are installed."""
+    return tuple(p for p in PIPELINES if p not in _NEEDS or importlib.util.find_spec(_NEEDS[p]) is not None)
 
 
 def similarity(source: str, extracted: str) -> float:
@@ -145,9 +158,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path,
                         default=Path(__file__).resolve().parent.parent / "tests" / "data" / "pdf")
-    parser.add_argument("--pipelines", nargs="+", choices=PIPELINES, default=list(PIPELINES))
+    parser.add_argument("--pipelines", nargs="+", choices=PIPELINES, default=list(available()))
     parser.add_argument("--json", action="store_true", help="print the rows and the machine as JSON")
     args = parser.parse_args()
+    missing = sorted({_NEEDS[p] for p in args.pipelines if p not in available()})
+    if missing:
+        parser.error(f"{', '.join(missing)} is not installed: pip install pdfminer.six, or leave its pipelines out")
     rows = measure(args.folder, tuple(args.pipelines))
     if args.json:
         machine = describe("pypdf", "pypdfium2", "pdfminer.six")
