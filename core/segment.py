@@ -134,18 +134,28 @@ def segment_text(body: str) -> list[Segment]:
     return segments
 
 
-def split_long(text: str, *, count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
+def split_long(
+    text: str,
+    *,
+    count_tokens: Callable[[str], int],
+    max_tokens: int,
+    target_tokens: int | None = None,
+) -> list[str]:
     """Split a sentence too long for the model into pieces that fit, dropping nothing.
 
-    Splits at clause punctuation first, then between words, then (a word longer than the limit)
-    between characters. Joining the pieces with spaces gives back every word of `text`, a word
-    split between characters coming back in pieces.
+    A sentence over `target_tokens` (default `max_tokens`) is split at clause punctuation into
+    pieces of at most `target_tokens` where it has any: sentence-level models skip clauses of
+    inputs far longer than the sentences they were trained on. A clause over the target but within
+    `max_tokens` stays whole; a longer one is split between words, then (a word longer than the
+    limit) between characters, at `max_tokens`. Joining the pieces with spaces gives back every
+    word of `text`, a word split between characters coming back in pieces.
     """
     text = text.strip()
-    if not text or count_tokens(text) <= max_tokens:
+    target = min(target_tokens or max_tokens, max_tokens)
+    if not text or count_tokens(text) <= target:
         return [text] if text else []
     pieces: list[str] = []
-    for clause in pack_pieces(_CLAUSE_END.split(text), count_tokens, max_tokens):
+    for clause in pack_pieces(_CLAUSE_END.split(text), count_tokens, target):
         if count_tokens(clause) <= max_tokens:
             pieces.append(clause)
             continue
@@ -155,7 +165,7 @@ def split_long(text: str, *, count_tokens: Callable[[str], int], max_tokens: int
             else:
                 pieces.extend(_split_characters(words, count_tokens, max_tokens))
     # The tail of a long clause may still share a piece with the clause after it.
-    return pack_pieces(pieces, count_tokens, max_tokens)
+    return pack_pieces(pieces, count_tokens, target)
 
 
 def pack_pieces(units: Sequence[str], count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
