@@ -22,15 +22,11 @@ LATIN_BEFORE_NUMBER = _words(
     "no nos nr art arts sec ch p pp vol fig figs para jan feb mar apr jun jul aug sep sept oct nov dec"
 )
 
-# Hindi, Marathi and Nepali news: titles, currency, units, dates and places.
-DEVANAGARI = _words(
-    "डॉ डा प्रो रु रू स्व कु मो मु पं नं क्र सं पृ ता जि लि प्रा कि मि पू प्र हि मी"
-)
+# Hindi, Marathi and Nepali news: titles, currency, units, dates ("दि." in Marathi datelines), places.
+DEVANAGARI = _words("डॉ डा प्रो रु रू दि स्व कु मो मु पं नं क्र सं पृ ता जि लि प्रा कि मि पू प्र हि मी")
 # The names of the Latin letters as Hindi writes initials ("एस. जयशंकर", "बी.जे.पी."). "के" (K) is
 # also the postposition "of", which never ends a sentence in a verb-final language.
-DEVANAGARI_LETTERS = _words(
-    "ए बी सी डी ई एफ जी एच आई जे के एल एम एन ओ पी क्यू आर एस टी यू वी डब्ल्यू एक्स वाई जेड ज़ेड"
-)
+DEVANAGARI_LETTERS = _words("ए बी सी डी ई एफ जी एच आई जे के एल एम एन ओ पी क्यू आर एस टी यू वी डब्ल्यू एक्स वाई जेड ज़ेड")
 
 # Arabic and Persian abbreviate with single letters, which are initials anyway: "د." (doctor), "أ."
 # (professor), "ج." (volume), "ص." (page), and runs of them, the eras "ه.ق", "ه.ش", "ق.م".

@@ -250,7 +250,9 @@ SOFT_TARGET_TOKENS = 200
 NLLB_MAX_TOKENS = 512
 
 
-def segment_for(body: str, translator: Translator, *, target_tokens: int = SOFT_TARGET_TOKENS) -> list[Segment]:
+def segment_for(
+    body: str, translator: Translator, *, target_tokens: int = SOFT_TARGET_TOKENS
+) -> list[Segment]:
     """Split a body into segments that each fit the model's input; nothing is dropped.
 
     A sentence over `target_tokens` is split at clause boundaries where it has any; the model's
