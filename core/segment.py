@@ -2,7 +2,9 @@
 
 Paragraphs are kept: scraped news puts one paragraph per line, so every line break ends one.
 Sentences end at . ? ! and at the terminators of other scripts (the Devanagari danda, the Urdu
-full stop, the Arabic question mark, the CJK full stops), each kept with its sentence.
+full stop, the Arabic question mark, the CJK full stops), each kept with its sentence. A sentence
+is kept whole across abbreviations and initials (`core.abbreviations`), decimals, closing quotes
+and ellipses: in a verb-final language each half of a broken sentence lacks its verb or subject.
 """
 
 from __future__ import annotations
