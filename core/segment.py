@@ -2,7 +2,9 @@
 
 Paragraphs are kept: scraped news puts one paragraph per line, so every line break ends one.
 Sentences end at . ? ! and at the terminators of other scripts (the Devanagari danda, the Urdu
-full stop, the Arabic question mark, the CJK full stops), each kept with its sentence.
+full stop, the Arabic question mark, the CJK full stops), each kept with its sentence. A sentence
+is kept whole across abbreviations and initials (`core.abbreviations`), decimals, closing quotes
+and ellipses: in a verb-final language each half of a broken sentence lacks its verb or subject.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from core import abbreviations
 from core.records import Segment
 
 # Terminators that end a sentence wherever they stand; scripts that use them write no space after
@@ -17,24 +20,16 @@ from core.records import Segment
 _HARD_STOPS = "।॥۔؟。！？։።။"
 # Terminators that end a sentence only before whitespace: "115.95%" and "e.g.," stay whole.
 _SOFT_STOPS = ".?!…"
-_CLOSERS = "\"'”’»」』)]"
+# Quotes and brackets that close a sentence stay with it. Urdu writes its quotes in either
+# direction after "۔" (‘‘…’’, “…”), so the opening forms count as closers right after a stop.
+_CLOSERS = "\"'”’»›」』)]‘“"
 _BOUNDARY = re.compile(f"(?:[{re.escape(_SOFT_STOPS)}]+|[{re.escape(_HARD_STOPS)}]+)[{re.escape(_CLOSERS)}]*")
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Words after which a full stop is an abbreviation, not the end of a sentence ("Dr. Minh").
-_ABBREVIATIONS = _words(
-    "mr mrs ms dr prof st sr jr vs e.g i.e cf approx gen col capt lt sgt gov sen rep dept univ"
-)
-# Abbreviations that are also ordinary words ("the answer was no."): only before a number.
-_ABBREVIATIONS_BEFORE_NUMBER = _words(
-    "no nos nr art arts sec ch p pp vol fig figs para jan feb mar apr jun jul aug sep sept oct nov dec"
-)
+# "...", "…" and Urdu's "۔۔۔" trail off inside a sentence as often as they end one.
+_ELLIPSIS = re.compile(r"\.{2,}|…+\.*|۔{2,}")
+_OPENERS = "\"'“‘«‹「『(["
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _NEXT_CHAR = re.compile(r"\s*(\S?)")
+_NEXT_LETTER = re.compile(rf"\s*[{re.escape(_OPENERS)}]*(\S?)")
 _PARAGRAPH_BREAK = re.compile(r"[ \t\f\v]*\n\s*")
 # After a clause mark followed by a space ("1,000" stays whole), or after the CJK marks, which
 # are never followed by one.
@@ -44,42 +39,81 @@ _CLAUSE_END = re.compile(r"(?<=[,;:،؛—–])\s+|(?<=[，、；：])")
 def split_sentences(paragraph: str) -> list[str]:
     """The sentences of one paragraph, each with its terminator, surrounding whitespace removed."""
     sentences: list[str] = []
+    starts: list[int] = []
     start = 0
     for match in _BOUNDARY.finditer(paragraph):
         end = match.end()
         if not _ends_sentence(paragraph, match):
             continue
-        piece = paragraph[start:end].strip()
-        if piece:
-            sentences.append(piece)
+        _add(paragraph, start, end, sentences, starts)
         start = end
-    rest = paragraph[start:].strip()
-    if rest:
-        sentences.append(rest)
+    _add(paragraph, start, len(paragraph), sentences, starts)
     return sentences
 
 
+def _add(paragraph: str, start: int, end: int, sentences: list[str], starts: list[int]) -> None:
+    piece = paragraph[start:end].strip()
+    if not piece:
+        return
+    if sentences and not any(char.isalnum() for char in piece):
+        # A closing quote or a stray stop after a space ("ہے۔ ’’") belongs to the sentence before.
+        sentences[-1] = paragraph[starts[-1] : end].strip()
+        return
+    sentences.append(piece)
+    starts.append(start)
+
+
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
-    mark, end = match.group(), match.end()
+    mark, start, end = match.group(), match.start(), match.end()
+    stop = mark.rstrip(_CLOSERS)
+    if _ELLIPSIS.fullmatch(stop):
+        # Only a capital after it starts a new sentence; caseless scripts read on.
+        following = _NEXT_LETTER.match(text, end)
+        letter = following.group(1) if following else ""
+        return not letter or letter.isupper()
     if any(char in _HARD_STOPS for char in mark):
-        return True
+        # "۳۔۵": Urdu text sometimes writes its full stop as the decimal point.
+        return not (stop == "۔" and _between_digits(text, start, end))
     if end < len(text) and not text[end].isspace():
         return False  # "115.95%", "example.com", "?!" inside a word
     following = _NEXT_CHAR.match(text, end)
     first = following.group(1) if following else ""
     if not first:
         return True
-    if mark.rstrip(_CLOSERS) == ".":
-        before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())
-        word = before.group(1).lower().lstrip("(\"'“‘") if before else ""
-        if word in _ABBREVIATIONS:
+    if stop == ".":
+        before = _WORD_BEFORE.search(text, max(0, start - 40), start)
+        word = before.group(1).lstrip(_OPENERS) if before else ""
+        if _is_abbreviation(word, first):
             return False
-        if word in _ABBREVIATIONS_BEFORE_NUMBER and first.isdigit():
-            return False
-        if len(word) == 1 and word.isalpha():
-            return False  # an initial: "J. K. Rowling"
     # "etc. and", "approx. five": a sentence does not begin in lower case.
     return not first.islower()
+
+
+def _between_digits(text: str, start: int, end: int) -> bool:
+    return 0 < start and end < len(text) and text[start - 1].isdigit() and text[end].isdigit()
+
+
+def _is_abbreviation(word: str, following: str) -> bool:
+    """Whether a full stop after `word` marks an abbreviation or initials rather than a sentence end."""
+    lower = word.lower()
+    if lower in abbreviations.ALWAYS:
+        return True
+    if lower in abbreviations.BEFORE_NUMBER and following.isdigit():
+        return True
+    pieces = lower.split(".")
+    if not all(_is_initial(piece) for piece in pieces):
+        return False
+    # "U.S.", "बी.जे.पी.", "ه.ق." never end a sentence here; "a.m." and "p.m." end one before a capital.
+    return len(pieces) == 1 or not word.islower() or not following.isupper()
+
+
+def _is_initial(piece: str) -> bool:
+    """A single letter of any script, or a letter's name as Hindi spells initials ("एस", "बी")."""
+    return (
+        (len(piece) == 1 and piece.isalpha())
+        or piece in abbreviations.INITIALS
+        or piece in abbreviations.ALWAYS
+    )
 
 
 def segment_text(body: str) -> list[Segment]:
@@ -102,18 +136,28 @@ def segment_text(body: str) -> list[Segment]:
     return segments
 
 
-def split_long(text: str, *, count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
+def split_long(
+    text: str,
+    *,
+    count_tokens: Callable[[str], int],
+    max_tokens: int,
+    target_tokens: int | None = None,
+) -> list[str]:
     """Split a sentence too long for the model into pieces that fit, dropping nothing.
 
-    Splits at clause punctuation first, then between words, then (a word longer than the limit)
-    between characters. Joining the pieces with spaces gives back every word of `text`, a word
-    split between characters coming back in pieces.
+    A sentence over `target_tokens` (default `max_tokens`) is split at clause punctuation into
+    pieces of at most `target_tokens` where it has any: sentence-level models skip clauses of
+    inputs far longer than the sentences they were trained on. A clause over the target but within
+    `max_tokens` stays whole; a longer one is split between words, then (a word longer than the
+    limit) between characters, at `max_tokens`. Joining the pieces with spaces gives back every
+    word of `text`, a word split between characters coming back in pieces.
     """
     text = text.strip()
-    if not text or count_tokens(text) <= max_tokens:
+    target = min(target_tokens or max_tokens, max_tokens)
+    if not text or count_tokens(text) <= target:
         return [text] if text else []
     pieces: list[str] = []
-    for clause in pack_pieces(_CLAUSE_END.split(text), count_tokens, max_tokens):
+    for clause in pack_pieces(_CLAUSE_END.split(text), count_tokens, target):
         if count_tokens(clause) <= max_tokens:
             pieces.append(clause)
             continue
@@ -123,7 +167,7 @@ def split_long(text: str, *, count_tokens: Callable[[str], int], max_tokens: int
             else:
                 pieces.extend(_split_characters(words, count_tokens, max_tokens))
     # The tail of a long clause may still share a piece with the clause after it.
-    return pack_pieces(pieces, count_tokens, max_tokens)
+    return pack_pieces(pieces, count_tokens, target)
 
 
 def pack_pieces(units: Sequence[str], count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:

@@ -243,17 +243,37 @@ def detect(documents: Sequence[Document], *, options: RouteOptions, detector: De
 # --- segment, translate, rebuild ----------------------------------------------------------
 
 
-def segment_for(body: str, translator: Translator) -> list[Segment]:
-    """Split a body into segments that each fit the model's input; nothing is dropped."""
+# Sentence-level models translate best near the length of the sentences they were trained on; a
+# longer sentence is split at clauses to about this many tokens.
+SOFT_TARGET_TOKENS = 200
+# NLLB-200 was trained on inputs of at most 512 tokens, although its positions allow 1024.
+NLLB_MAX_TOKENS = 512
+
+
+def segment_for(
+    body: str, translator: Translator, *, target_tokens: int = SOFT_TARGET_TOKENS
+) -> list[Segment]:
+    """Split a body into segments that each fit the model's input; nothing is dropped.
+
+    A sentence over `target_tokens` is split at clause boundaries where it has any; the model's
+    limit (for NLLB never above 512) is the hard backstop.
+    """
     from core.segment import segment_text, split_long
 
     limit = translator.max_input_tokens
+    # `nllb` is not part of the Translator Protocol: the transformers and CTranslate2 translators
+    # set it; any other backend states its own limit in max_input_tokens.
+    if getattr(translator, "nllb", False):
+        limit = min(limit, NLLB_MAX_TOKENS)
+    target = min(target_tokens, limit)
     segments: list[Segment] = []
     for segment in segment_text(body):
-        if translator.count_tokens(segment.text) <= limit:
+        if translator.count_tokens(segment.text) <= target:
             segments.append(segment)
             continue
-        pieces = split_long(segment.text, count_tokens=translator.count_tokens, max_tokens=limit)
+        pieces = split_long(
+            segment.text, count_tokens=translator.count_tokens, max_tokens=limit, target_tokens=target
+        )
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             segments.append(Segment(piece, segment.paragraph, segment.trailer if last else " "))

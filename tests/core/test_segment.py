@@ -166,3 +166,214 @@ def test_split_long_leaves_a_fitting_sentence_alone() -> None:
 def test_split_long_refuses_a_limit_no_character_fits() -> None:
     with pytest.raises(ValueError, match="too small"):
         split_long("abcdef", count_tokens=lambda s: len(s) + 2, max_tokens=2)
+
+
+# --- sentences kept whole: abbreviations, initials, decimals, quotes, ellipses ---------------
+# Real sentences are quoted from news pages (source in the comment, excerpts only); the rest are
+# written for the rule they test and say so.
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "sentences"),
+    [
+        # https://bharatexpress.com/tag/global-condolences (Hindi news ending sentences with ".")
+        (
+            (
+                "पूर्व प्रधानमंत्री डॉ. मनमोहन सिंह के सम्मान में केंद्र सरकार ने राष्ट्रीय राजधानी में एक स्मारक "
+                "बनाने का निर्णय लिया है. यह जानकारी केंद्रीय गृह मंत्रालय ने एक प्रेस विज्ञप्ति के माध्यम से दी."
+            ),
+            [
+                (
+                    "पूर्व प्रधानमंत्री डॉ. मनमोहन सिंह के सम्मान में केंद्र सरकार ने राष्ट्रीय राजधानी में एक स्मारक "
+                    "बनाने का निर्णय लिया है."
+                ),
+                "यह जानकारी केंद्रीय गृह मंत्रालय ने एक प्रेस विज्ञप्ति के माध्यम से दी.",
+            ],
+        ),
+        # Written for the rule: currency, a title, Hindi-spelled initials and a run of them.
+        (
+            (
+                "इस योजना पर रु. 12,320 करोड़ खर्च होंगे. विदेश मंत्री एस. जयशंकर ने बी.जे.पी. मुख्यालय में "
+                "कहा कि प्रो. शर्मा उ.प्र. जाएंगे।"
+            ),
+            [
+                "इस योजना पर रु. 12,320 करोड़ खर्च होंगे.",
+                "विदेश मंत्री एस. जयशंकर ने बी.जे.पी. मुख्यालय में कहा कि प्रो. शर्मा उ.प्र. जाएंगे।",
+            ],
+        ),
+        # https://daralmaref.com/News/603596.aspx (Arabic "د." for doctor)
+        (
+            (
+                "وتطرقنا مع د. عزيز إلى انتخابات اتحاد الطلاب. أكد د. أحمد عزيز، رئيس جامعة سوهاج، على وجود ٣ "
+                "براءات اختراع في مرحلة التسجيل."
+            ),
+            [
+                "وتطرقنا مع د. عزيز إلى انتخابات اتحاد الطلاب.",
+                "أكد د. أحمد عزيز، رئيس جامعة سوهاج، على وجود ٣ براءات اختراع في مرحلة التسجيل.",
+            ],
+        ),
+        # Written for the rule: the Persian eras "ه.ق." and "هـ." (hijri).
+        (
+            "او در سال ۱۳۰۹ ه.ق. در دربند درگذشت. این بنا در سال ۱۲۳۵ هـ. ساخته شد.",
+            ["او در سال ۱۳۰۹ ه.ق. در دربند درگذشت.", "این بنا در سال ۱۲۳۵ هـ. ساخته شد."],
+        ),
+        # https://lokshasan.com (Marathi dateline "दि.")
+        (
+            "मुंबई, दि. २८ डिसेंबर २०२४ रोजी श्रद्धांजली वाहिली.",
+            ["मुंबई, दि. २८ डिसेंबर २०२४ रोजी श्रद्धांजली वाहिली."],
+        ),
+        # https://indusbusinessjournal.com/category/top-news/page/67/ (an initial mid-name)
+        (
+            (
+                "“Urjit R. Patel assumed charge as the twenty-fourth Governor of the Reserve Bank of India,” "
+                "the RBI statement said. Patel succeeds Raghuram Rajan."
+            ),
+            [
+                (
+                    "“Urjit R. Patel assumed charge as the twenty-fourth Governor of the Reserve Bank of India,” "
+                    "the RBI statement said."
+                ),
+                "Patel succeeds Raghuram Rajan.",
+            ],
+        ),
+        # Written for the rule: Latin runs of initials and "Rs.".
+        (
+            "The U.S. Senate voted. He paid Rs. 500 to the U.S.A. Embassy.",
+            ["The U.S. Senate voted.", "He paid Rs. 500 to the U.S.A. Embassy."],
+        ),
+    ],
+)
+def test_abbreviations_and_initials_do_not_end_a_sentence(paragraph: str, sentences: list[str]) -> None:
+    assert split_sentences(paragraph) == sentences
+
+
+def test_a_time_abbreviation_still_ends_a_sentence_before_a_capital() -> None:
+    assert split_sentences("The meeting began at 9 a.m. The vote came at noon.") == [
+        "The meeting began at 9 a.m.",
+        "The vote came at noon.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "نرخ تورم ۳.۵ درصد بود.",  # Persian digits, full stop as the decimal point
+        "بلغت النسبة ٣٫٥ في المئة.",  # Arabic digits, Arabic decimal separator
+        "بلغت النسبة ٣.٥ في المئة.",
+        "شرح نمو ۳۔۵ فیصد رہی۔",  # Urdu full stop written as the decimal point
+        "Growth was 3.5 percent.",
+        # https://azadsipahi.in (2017): Latin digits in Hindi
+        "इसमें सरकारी बजटीय सहायता- 10,587.50 करोड़ रूपये खर्च होंगे।",
+    ],
+)
+def test_decimals_in_every_digit_system_stay_whole(sentence: str) -> None:
+    assert split_sentences(sentence) == [sentence]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "sentences"),
+    [
+        # https://hamariweb.com/news/3837318 (Urdu: the closing quote after "۔" ends the paragraph)
+        (
+            "صدارتی کونسل کے چھ دیگر ارکان نے الزام لگایا کہ وہ ’جمہوریہ کی خودمختاری کو نقصان پہنچا رہے ہیں۔‘",
+            [
+                "صدارتی کونسل کے چھ دیگر ارکان نے الزام لگایا کہ وہ ’جمہوریہ کی خودمختاری کو نقصان پہنچا رہے ہیں۔‘"
+            ],
+        ),
+        # Written for the rule: Urdu ‘‘…’’ quotes in either direction, and one left after a space.
+        (
+            "انہوں نے کہا کہ ’’ہم جیتیں گے۔‘‘ پھر وہ چلے گئے۔",
+            ["انہوں نے کہا کہ ’’ہم جیتیں گے۔‘‘", "پھر وہ چلے گئے۔"],
+        ),
+        ("انہوں نے کہا کہ ہم جیتیں گے۔ ’’", ["انہوں نے کہا کہ ہم جیتیں گے۔ ’’"]),
+        ("انہوں نے کہا: “ہم جیتیں گے۔” پھر وہ چلے گئے۔", ["انہوں نے کہا: “ہم جیتیں گے۔”", "پھر وہ چلے گئے۔"]),
+        ("उन्होंने कहा, “हम जीतेंगे।” फिर वे चले गए।", ["उन्होंने कहा, “हम जीतेंगे।”", "फिर वे चले गए।"]),
+        ("उन्होंने कहा, ‘हम जीतेंगे।’", ["उन्होंने कहा, ‘हम जीतेंगे।’"]),
+        ('He said "we will win." Then he left.', ['He said "we will win."', "Then he left."]),
+        ("He said “we will win.” Then he left.", ["He said “we will win.”", "Then he left."]),
+    ],
+)
+def test_closing_quotes_stay_with_their_sentence(paragraph: str, sentences: list[str]) -> None:
+    assert split_sentences(paragraph) == sentences
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "sentences"),
+    [
+        # https://gokahani.com (Hindi, a two-dot ellipsis inside a sentence)
+        (
+            "अपन तो कुछ और लिखेंगे.. वह मंदी का दौर था, माहौल कुछ और था.",
+            ["अपन तो कुछ और लिखेंगे.. वह मंदी का दौर था, माहौल कुछ और था."],
+        ),
+        (
+            "वह रुका... फिर बोला कि सब ठीक है। वह रुका… फिर चला।",
+            ["वह रुका... फिर बोला कि सब ठीक है।", "वह रुका… फिर चला।"],
+        ),
+        ("وہ رکا۔۔۔ پھر بولا۔", ["وہ رکا۔۔۔ پھر بولا۔"]),
+        ("توقف کرد… سپس گفت.", ["توقف کرد… سپس گفت."]),
+        (
+            "He waited... and waited. He waited… Then he left.",
+            ["He waited... and waited.", "He waited…", "Then he left."],
+        ),
+        ('He waited... "Who is there?"', ["He waited...", '"Who is there?"']),
+    ],
+)
+def test_an_ellipsis_ends_a_sentence_only_before_a_capital(paragraph: str, sentences: list[str]) -> None:
+    assert split_sentences(paragraph) == sentences
+
+
+def test_rebuild_round_trip_keeps_everything_with_the_new_rules() -> None:
+    body = (
+        "डॉ. सिंह ने रु. 500 दिए... फिर बी.जे.पी. पर बोले।\n"
+        "وہ ’’ہم جیتیں گے۔‘‘ پھر ۳۔۵ فیصد۔ ’’\n\n"
+        "د. أحمد عزيز في ١٤٠٢ ه.ق. زار U.S. Embassy. Growth was 3.5 percent…"
+    )
+    segments = segment_text(body)
+    assert "".join(s.text + s.trailer for s in segments).split() == body.split()
+    assert rebuild(segments, [s.text for s in segments]) == "\n\n".join(
+        line for line in body.splitlines() if line
+    )
+    assert [s.paragraph for s in segments] == [0, 1, 1, 2, 2]
+
+
+# --- over-long sentences: a soft target at clause boundaries -------------------------------
+
+
+def word_tokens(text: str) -> int:
+    """One token per word plus end-of-sentence."""
+    return len(text.split()) + 1
+
+
+def test_split_long_meets_a_soft_target_at_clauses() -> None:
+    count = word_tokens
+    clause = "शब्द " * 30
+    text = ", ".join([clause.strip()] * 12) + "।"  # 12 clauses of 31 tokens, 361 in all
+    pieces = split_long(text, count_tokens=count, max_tokens=1024, target_tokens=100)
+    assert all(count(piece) <= 100 for piece in pieces)
+    assert all(piece.endswith((",", "।")) for piece in pieces)  # every cut at a clause boundary
+    assert " ".join(pieces).split() == text.split()
+
+
+def test_split_long_keeps_a_clause_over_the_target_whole_within_the_limit() -> None:
+    count = word_tokens
+    long_clause = " ".join(["word"] * 150)
+    text = f"short clause here, {long_clause}, another short one"
+    pieces = split_long(text, count_tokens=count, max_tokens=512, target_tokens=50)
+    assert pieces == ["short clause here,", f"{long_clause},", "another short one"]
+
+
+def test_split_long_cuts_between_words_only_at_the_hard_limit() -> None:
+    count = word_tokens
+    text = " ".join(f"w{i}" for i in range(300))  # no clause boundary at all
+    pieces = split_long(text, count_tokens=count, max_tokens=200, target_tokens=50)
+    assert [count(piece) for piece in pieces] == [200, 102]
+    assert " ".join(pieces).split() == text.split()
+
+
+@pytest.mark.parametrize("target", [12, 30, 200])
+def test_split_long_with_a_target_loses_nothing_on_the_samples(target: int) -> None:
+    for sample in sorted(SAMPLES.glob("*.txt")):
+        for line in sample.read_text(encoding="utf-8").splitlines():
+            pieces = split_long(line, count_tokens=fake_tokens, max_tokens=64, target_tokens=target)
+            assert all(fake_tokens(piece) <= 64 for piece in pieces)
+            assert " ".join(pieces).split() == line.split()
