@@ -1,0 +1,140 @@
+"""A language for each paragraph of a document, and the document's main language.
+
+Scraped pages wrap a short article in English menus and footers, and some documents mix
+languages paragraph by paragraph (Urdu paragraphs between English quotes). Detecting once per
+document either publishes the article untranslated or sends the English through an Urdu model;
+so each paragraph gets its own language, and the document's main language is the one its
+content is written in.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.errors import UnsupportedLanguage
+from core.records import Detection
+from translate.base import Detector
+from translate.detect import language_script, letter_scripts
+
+# A paragraph with fewer letters than this is too short to detect alone ("Home", "Share this",
+# a byline): it takes the language of its nearest neighbour written in the same script.
+MIN_PARAGRAPH_LETTERS = 40
+# English yields the main language to a non-English one holding this share of the letters: the
+# English around a short article is menus and footers, and calling the article English would
+# label it so in the digest.
+MAIN_SHARE = 0.1
+# A Latin paragraph inside a document in another script is English unless langdetect is this
+# sure of another Latin language: chrome lines fool it ("Home News Sport" reads as anything).
+LATIN_CONFIDENCE = 0.9
+ENGLISH = "en"
+
+
+@dataclass(frozen=True)
+class ParagraphLanguages:
+    """The main language, each paragraph's language (in order) and each language's share of the letters."""
+
+    main: Detection
+    paragraphs: tuple[str, ...]
+    shares: tuple[tuple[str, float], ...]  # largest share first, rounded to 2 places
+
+
+def _script(text: str) -> str | None:
+    counts = letter_scripts(text)
+    if not counts:
+        return None
+    latin = counts.get("Latin", 0)
+    others = sorted(((n, s) for s, n in counts.items() if s != "Latin"), reverse=True)
+    # As in the detector: Latin letters beside another script are names and links.
+    if others and others[0][0] >= 0.2 * (latin + sum(n for n, _ in others)):
+        script = others[0][1]
+        return "CJK" if script in ("Han", "Kana") else script
+    return "Latin" if latin else (others[0][1] if others else None)
+
+
+def paragraph_languages(
+    paragraphs: Sequence[str], *, whole: Detection, detector: Detector
+) -> ParagraphLanguages:
+    """Each paragraph's language and the main language, given the whole document's detection `whole`."""
+    letters = [sum(letter_scripts(p).values()) for p in paragraphs]
+    scripts = [_script(p) for p in paragraphs]
+    found: list[str | None] = [None] * len(paragraphs)
+    for i, paragraph in enumerate(paragraphs):
+        if letters[i] >= MIN_PARAGRAPH_LETTERS:
+            found[i] = _detect_alone(paragraph, scripts[i], detector)
+    # Short paragraphs: the nearest neighbour in the same script, before or after.
+    for i in range(len(paragraphs)):
+        if found[i] is not None or scripts[i] is None:
+            continue
+        found[i] = _nearest(found, scripts, i)
+    for i, paragraph in enumerate(paragraphs):
+        if found[i] is None and scripts[i] is not None and scripts[i] != "Latin":
+            # Alone in its script: even a few words of Hindi inside English chrome are an article.
+            found[i] = _detect_alone(paragraph, scripts[i], detector, fallback=None)
+    main = _main(found, letters, whole)
+    main_script = language_script(main.language)
+    languages: list[str] = []
+    for i in range(len(paragraphs)):
+        language = found[i]
+        if language is None:
+            # No letters, or Latin with no detected neighbour: the main language if it is written
+            # in Latin, else English (the menus and bylines around a non-Latin article).
+            if scripts[i] == "Latin" and main_script != "Latin":
+                language = ENGLISH
+            else:
+                language = main.language
+        elif language != ENGLISH and main.language != language and language_script(language) == main_script:
+            # Two languages of one script in one document are rarer than a short paragraph
+            # misread as its neighbour (Urdu as Persian): the whole document's reading wins.
+            language = main.language
+        languages.append(language)
+    return ParagraphLanguages(main, tuple(languages), _shares(languages, letters))
+
+
+def _detect_alone(
+    paragraph: str, script: str | None, detector: Detector, *, fallback: str | None = None
+) -> str | None:
+    try:
+        detection = detector.detect(paragraph)
+    except UnsupportedLanguage:
+        return fallback
+    if script == "Latin" and detection.language != ENGLISH and detection.confidence < LATIN_CONFIDENCE:
+        return ENGLISH
+    return detection.language
+
+
+def _nearest(found: Sequence[str | None], scripts: Sequence[str | None], i: int) -> str | None:
+    for distance in range(1, len(found)):
+        for j in (i - distance, i + distance):
+            if 0 <= j < len(found) and found[j] is not None and scripts[j] == scripts[i]:
+                return found[j]
+    return None
+
+
+def _main(found: Sequence[str | None], letters: Sequence[int], whole: Detection) -> Detection:
+    if whole.language != ENGLISH:
+        return whole
+    counts: Counter[str] = Counter()
+    for language, n in zip(found, letters):
+        if language is not None:
+            counts[language] += n
+    total = sum(counts.values())
+    foreign = [(n, language) for language, n in counts.items() if language != ENGLISH]
+    if not total or not foreign:
+        return whole
+    n, language = max(foreign)
+    if n / total < MAIN_SHARE:
+        return whole
+    return Detection(language, round(n / total, 4), "paragraphs")
+
+
+def _shares(languages: Sequence[str], letters: Sequence[int]) -> tuple[tuple[str, float], ...]:
+    counts: Counter[str] = Counter()
+    for language, n in zip(languages, letters):
+        counts[language] += n
+    total = sum(counts.values())
+    if not total:
+        return tuple((language, round(1 / len(set(languages)), 2)) for language in dict.fromkeys(languages))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return tuple((language, round(n / total, 2)) for language, n in ranked if n)
