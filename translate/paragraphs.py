@@ -25,9 +25,12 @@ MIN_PARAGRAPH_LETTERS = 40
 # English around a short article is menus and footers, and calling the article English would
 # label it so in the digest.
 MAIN_SHARE = 0.1
-# A Latin paragraph inside a document in another script is English unless langdetect is this
-# sure of another Latin language: chrome lines fool it ("Home News Sport" reads as anything).
+# A Latin paragraph is English unless langdetect is this sure of another Latin language.
 LATIN_CONFIDENCE = 0.9
+# A Latin paragraph is detected alone only if at least this share of its words begin in lower case:
+# prose does, a navigation bar ("Home | Local News | Crime & Court") does not, and langdetect reads
+# such a bar as German as readily as English.
+PROSE_LOWERCASE_SHARE = 0.3
 ENGLISH = "en"
 
 
@@ -95,6 +98,8 @@ def paragraph_languages(
 def _detect_alone(
     paragraph: str, script: str | None, detector: Detector, *, fallback: str | None = None
 ) -> str | None:
+    if script == "Latin" and not _is_prose(paragraph):
+        return fallback
     try:
         detection = detector.detect(paragraph)
     except UnsupportedLanguage:
@@ -102,6 +107,11 @@ def _detect_alone(
     if script == "Latin" and detection.language != ENGLISH and detection.confidence < LATIN_CONFIDENCE:
         return ENGLISH
     return detection.language
+
+
+def _is_prose(paragraph: str) -> bool:
+    words = [word for word in paragraph.split() if word[:1].isalpha()]
+    return bool(words) and sum(word[0].islower() for word in words) >= PROSE_LOWERCASE_SHARE * len(words)
 
 
 def _nearest(found: Sequence[str | None], scripts: Sequence[str | None], i: int) -> str | None:
