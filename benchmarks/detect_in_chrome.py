@@ -31,9 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from core.records import Document, Route  # noqa: E402  (after the path set-up above)
-from digest.stages import RouteOptions, detect, paragraphs_of  # noqa: E402
-from translate.detect import ScriptLangDetector, letter_scripts  # noqa: E402
+from core.records import Document, Route
+from digest.stages import RouteOptions, detect, paragraphs_of
+from translate.detect import ScriptLangDetector, letter_scripts
 
 HELDOUT = REPO / "tests" / "data" / "heldout"
 LANGUAGES = ("hi", "ur", "fa", "ar", "mr", "bn")
