@@ -32,6 +32,10 @@ LATIN_CONFIDENCE = 0.9
 # such a bar as German as readily as English.
 PROSE_LOWERCASE_SHARE = 0.3
 ENGLISH = "en"
+# Paragraphs in the whole document's script are detected alone only within this many characters
+# from the start, as the detector reads only the first pages: langdetect on every paragraph of a
+# 20 MiB file would take minutes. Paragraphs in another script are always detected.
+DETECT_ALONE_CHARS = 50_000
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,7 @@ class ParagraphLanguages:
     shares: tuple[tuple[str, float], ...]  # largest share first, rounded to 2 places
 
 
-def _script(text: str) -> str | None:
-    counts = letter_scripts(text)
+def _script(counts: Counter[str]) -> str | None:
     if not counts:
         return None
     latin = counts.get("Latin", 0)
@@ -60,12 +63,19 @@ def paragraph_languages(
     paragraphs: Sequence[str], *, whole: Detection, detector: Detector
 ) -> ParagraphLanguages:
     """Each paragraph's language and the main language, given the whole document's detection `whole`."""
-    letters = [sum(letter_scripts(p).values()) for p in paragraphs]
-    scripts = [_script(p) for p in paragraphs]
+    counts = [letter_scripts(p) for p in paragraphs]
+    letters = [sum(c.values()) for c in counts]
+    scripts = [_script(c) for c in counts]
+    whole_script = language_script(whole.language)
     found: list[str | None] = [None] * len(paragraphs)
+    position = 0
     for i, paragraph in enumerate(paragraphs):
-        if letters[i] >= MIN_PARAGRAPH_LETTERS:
+        same = scripts[i] == whole_script
+        if same and whole.language != ENGLISH and whole_script != "Latin":
+            found[i] = whole.language  # it would fold into the main language anyway (below)
+        elif letters[i] >= MIN_PARAGRAPH_LETTERS and (not same or position < DETECT_ALONE_CHARS):
             found[i] = _detect_alone(paragraph, scripts[i], detector)
+        position += len(paragraph)
     # Short paragraphs: the nearest neighbour in the same script, before or after.
     for i in range(len(paragraphs)):
         if found[i] is not None or scripts[i] is None:

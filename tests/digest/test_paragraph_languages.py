@@ -161,3 +161,26 @@ def test_the_digest_lists_each_languages_share_of_the_letters() -> None:
     text = digest_to_json(Digest("2024-04-02T03:00:00+00:00", "2024-04-02", (), (entry,)))
     assert '"languages": {\n        "ur": ' in text
     assert digest_from_json(text).items == (entry,)
+
+
+def test_a_long_document_is_not_detected_paragraph_by_paragraph_past_the_first_pages() -> None:
+    from core.records import Detection
+    from translate import paragraphs as module
+
+    class Counting(ScriptLangDetector):
+        calls = 0
+
+        def detect(self, text: str) -> Detection:
+            Counting.calls += 1
+            return super().detect(text)
+
+    english = [ENGLISH_QUOTE] * 5000  # 380,000 characters
+    found = paragraph_languages(
+        [*english, URDU_1], whole=Detection("en", 1.0), detector=Counting()
+    )
+    assert found.paragraphs[-1] == "ur" and set(found.paragraphs[:-1]) == {"en"}
+    assert Counting.calls <= module.DETECT_ALONE_CHARS // len(ENGLISH_QUOTE) + 2
+    # An Urdu document's Arabic-script paragraphs are its language without a detector call each.
+    Counting.calls = 0
+    found = paragraph_languages([URDU_1] * 3000, whole=Detection("ur", 1.0), detector=Counting())
+    assert Counting.calls == 0 and set(found.paragraphs) == {"ur"}
