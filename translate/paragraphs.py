@@ -76,11 +76,8 @@ def paragraph_languages(
         elif letters[i] >= MIN_PARAGRAPH_LETTERS and (not same or position < DETECT_ALONE_CHARS):
             found[i] = _detect_alone(paragraph, scripts[i], detector)
         position += len(paragraph)
-    # Short paragraphs: the nearest neighbour in the same script, before or after.
-    for i in range(len(paragraphs)):
-        if found[i] is not None or scripts[i] is None:
-            continue
-        found[i] = _nearest(found, scripts, i)
+    # Short paragraphs: the nearest detected paragraph in the same script, before or after.
+    found = _from_neighbours(found, scripts)
     for i, paragraph in enumerate(paragraphs):
         if found[i] is None and scripts[i] is not None and scripts[i] != "Latin":
             # Alone in its script: even a few words of Hindi inside English chrome are an article.
@@ -124,12 +121,32 @@ def _is_prose(paragraph: str) -> bool:
     return bool(words) and sum(word[0].islower() for word in words) >= PROSE_LOWERCASE_SHARE * len(words)
 
 
-def _nearest(found: Sequence[str | None], scripts: Sequence[str | None], i: int) -> str | None:
-    for distance in range(1, len(found)):
-        for j in (i - distance, i + distance):
-            if 0 <= j < len(found) and found[j] is not None and scripts[j] == scripts[i]:
-                return found[j]
-    return None
+def _from_neighbours(found: Sequence[str | None], scripts: Sequence[str | None]) -> list[str | None]:
+    """`found` with each gap filled from the nearest detected paragraph of its script (the earlier on a tie)."""
+    before: list[int | None] = [None] * len(found)
+    after: list[int | None] = [None] * len(found)
+    last: dict[str | None, int] = {}
+    for i in range(len(found)):
+        if found[i] is not None:
+            last[scripts[i]] = i
+        else:
+            before[i] = last.get(scripts[i])
+    last = {}
+    for i in reversed(range(len(found))):
+        if found[i] is not None:
+            last[scripts[i]] = i
+        else:
+            after[i] = last.get(scripts[i])
+    filled = list(found)
+    for i in range(len(found)):
+        if found[i] is not None or scripts[i] is None:
+            continue
+        b, a = before[i], after[i]
+        if b is not None and (a is None or i - b <= a - i):
+            filled[i] = found[b]
+        elif a is not None:
+            filled[i] = found[a]
+    return filled
 
 
 def _main(found: Sequence[str | None], letters: Sequence[int], whole: Detection) -> Detection:
