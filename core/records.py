@@ -84,6 +84,8 @@ class DigestEntry:
     source_url: str | None
     link: str  # source_url when it is http(s), else a file:// link
     translation: str  # path of the translation relative to digest.json
+    # Each language's share of the letters, largest first; empty: all in `language`.
+    languages: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,11 @@ from core.records import (
     Failure,
     ModelRoute,
     Route,
+    Segment,
     Stats,
     Translation,
 )
+from core.segment import segment_text
 from digest.atomic import sweep_temporaries, write_text_atomic
 from digest.cached import DEFAULT_CHUNK_SIZE, MemoryKey, translate_cached
 from digest.engine import Engine, LocalEngine
@@ -57,6 +59,7 @@ from digest.stages import (
     identity,
     read,
     rebuild,
+    rebuild_paragraphs,
 )
 from readers.documents import InputSet, check_inputs, read_document, walk_inputs
 
@@ -328,7 +331,7 @@ def _process_window(
     try:
         result, revision = translate_window(
             [item.document for item in window], route=route, stage=stages.translate, engine=engine,
-            memory=memory, progress=progress,
+            memory=memory, progress=progress, paragraph_routes=[item.paragraph_routes for item in window],
         )
         texts = tuple(t.text for t in result.translations)
         summaries = engine.call(stages.summarize.summarize, SummarizeRequest(texts))
@@ -370,8 +373,80 @@ def translate_window(
     memory: TranslationMemory | None,
     progress: Progress,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    paragraph_routes: Sequence[tuple[ModelRoute, ...]] | None = None,
 ) -> tuple[WindowTranslation, str | None]:
-    """Translate whole documents that share one route, batching their segments together; also the revision."""
+    """Translate documents whose main language shares one route, batching segments by route; also its revision.
+
+    `paragraph_routes` gives each document's route per paragraph (empty: every paragraph takes
+    `route`): segments are grouped by route across the documents, each group translated with the
+    memory for its model, and every document rebuilt with its paragraphs in order.
+    """
+    per_doc = list(paragraph_routes) if paragraph_routes is not None else [() for _ in documents]
+    if not any(per_doc):
+        return _translate_one_route(
+            documents, route=route, stage=stage, engine=engine, memory=memory, progress=progress,
+            chunk_size=chunk_size,
+        )
+    # A paragraph's route: its own, or the main one for a document with a single route.
+    def route_of(doc: int, paragraph: int) -> ModelRoute:
+        routes = per_doc[doc]
+        return routes[paragraph] if paragraph < len(routes) else route
+
+    needed: dict[tuple[str, str | None, str | None], ModelRoute] = {}
+    for doc, routes in enumerate(per_doc):
+        for r in routes or (route,):
+            needed.setdefault(r.key, r)
+    pieces: list[list[tuple[Segment, str]]] = [[] for _ in documents]
+    sent = [0] * len(documents)
+    translated = from_cache = 0
+    revisions: dict[str | None, str] = {}
+    for r in needed.values():
+        if r.route is Route.IDENTITY or r.model_id is None:
+            for doc, document in enumerate(documents):
+                pieces[doc] += [
+                    (s, s.text) for s in segment_text(document.body) if route_of(doc, s.paragraph).key == r.key
+                ]
+            continue
+        users = [doc for doc, routes in enumerate(per_doc) if r.key in {x.key for x in routes or (route,)}]
+        segmented = engine.call(stage.segment, SegmentRequest(r.model_id, tuple(documents[d].body for d in users)))
+        revisions[r.model_id] = segmented.revision
+        mine = [
+            [s for s in segments if route_of(doc, s.paragraph).key == r.key]
+            for doc, segments in zip(users, segmented.segments)
+        ]
+        flat = [s.text for segments in mine for s in segments]
+        progress.segments_total(len(flat))
+        result = translate_cached(
+            flat,
+            key=MemoryKey(r.model_id, segmented.revision, r.source_code),
+            memory=memory,
+            send=lambda requests: engine.map(stage.translate, requests),
+            chunk_size=chunk_size,
+            on_progress=progress.segments_done,
+        )
+        translated += result.translated
+        from_cache += result.from_cache
+        english = iter(result.texts)
+        for doc, segments in zip(users, mine):
+            pieces[doc] += [(s, next(english)) for s in segments]
+            sent[doc] += len(segments)
+    translations = [rebuild_paragraphs(p, segments=n) for p, n in zip(pieces, sent)]
+    revision = None
+    if route.model_id is not None and route.route is not Route.IDENTITY:
+        revision = revisions.get(route.model_id) or engine.call(stage.revision, route.model_id)
+    return WindowTranslation(translations, translated, from_cache), revision
+
+
+def _translate_one_route(
+    documents: Sequence[Document],
+    *,
+    route: ModelRoute,
+    stage: TranslateStage,
+    engine: Engine,
+    memory: TranslationMemory | None,
+    progress: Progress,
+    chunk_size: int,
+) -> tuple[WindowTranslation, str | None]:
     if route.route is Route.IDENTITY or route.model_id is None:
         return WindowTranslation(identity(documents), 0, 0), None
     segmented = engine.call(stage.segment, SegmentRequest(route.model_id, tuple(d.body for d in documents)))
@@ -464,7 +539,7 @@ def translate_file(path: Path, *, settings: Settings, progress: Progress | None 
     stage = TranslateStage(ModelHolder(model_options(settings)))
     result, _revision = translate_window(
         [document], route=item.route, stage=stage, engine=LocalEngine(), memory=None,
-        progress=progress or NoProgress(),
+        progress=progress or NoProgress(), paragraph_routes=[item.paragraph_routes],
     )
     if empty_translation(document, result.translations[0], route=item.route):
         model = item.route.model_id or "(identity)"

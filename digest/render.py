@@ -207,6 +207,7 @@ def digest_to_json(d: Digest) -> str:
                 "path": display_path(e.path),
                 "title": e.title,
                 "language": e.language,
+                "languages": language_shares(e),
                 "confidence": round(e.confidence, 3),
                 "route": Route(e.route).value,
                 "model": e.model,
@@ -228,6 +229,12 @@ def digest_to_json(d: Digest) -> str:
         },
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def language_shares(entry: DigestEntry) -> dict[str, float]:
+    """Each language's share of the entry's letters, largest first; all in its language when unknown."""
+    # Entries reused from the store by an earlier version carry no shares: the main language has them all.
+    return dict(entry.languages) if entry.languages else {entry.language: 1.0}
 
 
 def digest_from_json(text: str) -> Digest:
@@ -299,7 +306,18 @@ def _entry(item: Any, n: int) -> DigestEntry:
         source_url=_optional_str(obj, "source_url", where),
         link=_str(obj, "link", where),
         translation=_str(obj, "translation", where),
+        languages=_shares(obj.get("languages", {}), f"{where}.languages", main=_str(obj, "language", where)),
     )
+
+
+def _shares(value: Any, where: str, *, main: str) -> tuple[tuple[str, float], ...]:
+    shares = _mapping(value, where)
+    for language, share in shares.items():
+        if isinstance(share, bool) or not isinstance(share, (int, float)):
+            raise ValueError(f"{where}: the share of {language!r} must be a number")
+    if shares == {main: 1.0}:
+        return ()  # what language_shares writes for an entry with no shares: read back as written
+    return tuple((language, float(share)) for language, share in shares.items())
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:

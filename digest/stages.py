@@ -73,8 +73,12 @@ class Detected:
     """A document with its language and route decided."""
 
     document: Document
-    detection: Detection
-    route: ModelRoute
+    detection: Detection  # the main language: the one the document's content is written in
+    route: ModelRoute  # the main language's route
+    # One route per paragraph (core.segment's paragraph indices); empty: every paragraph takes `route`.
+    paragraph_routes: tuple[ModelRoute, ...] = ()
+    # Each language's share of the letters, largest first; empty: all in the main language.
+    languages: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,9 +220,7 @@ def read(paths: Sequence[Path], *, max_bytes: int) -> Read:
 
 
 def detect(documents: Sequence[Document], *, options: RouteOptions, detector: Detector | None = None) -> Detections:
-    """Decide each document's language and route (`options.lang` overrides detection)."""
-    from translate.routing import route_for
-
+    """Decide each document's main language and route, and each paragraph's (`options.lang` overrides detection)."""
     if detector is None:
         from translate.detect import ScriptLangDetector
 
@@ -227,17 +229,49 @@ def detect(documents: Sequence[Document], *, options: RouteOptions, detector: De
     failures: list[Failure] = []
     for document in documents:
         try:
-            detection = Detection(options.lang, 1.0, "override") if options.lang else detector.detect(document.body)
-            route = (
-                route_for(detection.language, overrides=dict(options.routes), nllb_model=options.nllb_model)
-                if options.nllb_model
-                else route_for(detection.language, overrides=dict(options.routes))
-            )
+            if options.lang:
+                detection = Detection(options.lang, 1.0, "override")
+                detected.append(Detected(document, detection, _route(detection.language, options)))
+            else:
+                detected.append(_detect_paragraphs(document, options=options, detector=detector))
         except UnsupportedLanguage as exc:
             failures.append(Failure(str(document.path), str(exc)))
-            continue
-        detected.append(Detected(document, detection, route))
     return Detections(tuple(detected), tuple(failures))
+
+
+def _route(language: str, options: RouteOptions) -> ModelRoute:
+    from translate.routing import route_for
+
+    if options.nllb_model:
+        return route_for(language, overrides=dict(options.routes), nllb_model=options.nllb_model)
+    return route_for(language, overrides=dict(options.routes))
+
+
+def paragraphs_of(body: str) -> list[str]:
+    """The body's paragraphs as core.segment numbers them, each its sentences joined by spaces."""
+    from core.segment import segment_text
+
+    paragraphs: dict[int, list[str]] = {}
+    for segment in segment_text(body):
+        paragraphs.setdefault(segment.paragraph, []).append(segment.text)
+    return [" ".join(paragraphs[i]) for i in sorted(paragraphs)]
+
+
+def _detect_paragraphs(document: Document, *, options: RouteOptions, detector: Detector) -> Detected:
+    from translate.paragraphs import paragraph_languages
+
+    whole = detector.detect(document.body)
+    found = paragraph_languages(paragraphs_of(document.body), whole=whole, detector=detector)
+    route = _route(found.main.language, options)
+    routes: list[ModelRoute] = []
+    for language in found.paragraphs:
+        try:
+            routes.append(route if language == found.main.language else _route(language, options))
+        except UnsupportedLanguage:
+            routes.append(route)  # a paragraph in a language no model takes: the main language's model tries
+    if all(r == route for r in routes):
+        routes = []  # one route for the whole document, as before paragraphs had their own
+    return Detected(document, found.main, route, tuple(routes), found.shares)
 
 
 # --- segment, translate, rebuild ----------------------------------------------------------
@@ -341,6 +375,15 @@ def rebuild(segmented: Segmented, english: Sequence[str]) -> list[Translation]:
         start += len(segments)
         translations.append(Translation(text=join(list(segments), out), segments=len(segments)))
     return translations
+
+
+def rebuild_paragraphs(pieces: Sequence[tuple[Segment, str]], *, segments: int) -> Translation:
+    """A document's English text from its segments and their English, routes mixed: paragraphs back in order."""
+    from core.segment import rebuild as join
+
+    ordered = sorted(pieces, key=lambda piece: piece[0].paragraph)  # stable: sentences keep their order
+    text = join([segment for segment, _english in ordered], [english for _segment, english in ordered])
+    return Translation(text=text, segments=segments)
 
 
 def identity(documents: Sequence[Document]) -> list[Translation]:
@@ -473,5 +516,6 @@ def record(done: Finished, *, translation: str) -> Recorded:
         source_url=source_url,
         link=entry_link(source_url, document.path),
         translation=translation,
+        languages=item.languages,
     )
     return Recorded(entry, markdown)

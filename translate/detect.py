@@ -459,6 +459,19 @@ def detect_language(text: str) -> Detection:
     return _default_detector().detect(text)
 
 
+def language_script(language: str) -> str | None:
+    """The script the detector reads `language` in ("CJK" for ja and zh), or None if it does not know it."""
+    if language in ("ja", "zh"):
+        return "CJK"
+    for script, codes in _CANDIDATES.items():
+        if language in codes:
+            return script
+    for script, table in _EXCLUSIVE_LETTERS.items():
+        if any(language == code for code, _letters in table):
+            return script
+    return next((script for script, code in _SINGLE_LANGUAGE.items() if code == language), None)
+
+
 def languages() -> Iterable[str]:
     """Every language code the detector can return."""
     found = set(_SINGLE_LANGUAGE.values()) | {"ja", "zh"}

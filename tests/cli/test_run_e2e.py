@@ -41,7 +41,7 @@ def test_run_writes_one_entry_per_sample(sample_run: tuple[Path, object]) -> Non
     assert digest["stats"]["segments_translated"] > 0
     for item in digest["items"]:
         assert set(item) == {
-            "path", "title", "language", "confidence", "route", "model",
+            "path", "title", "language", "languages", "confidence", "route", "model",
             "summary", "source_url", "link", "translation",
         }
         assert item["summary"].strip()

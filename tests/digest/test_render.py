@@ -104,6 +104,7 @@ def test_json_has_exactly_the_contract_keys() -> None:
         "path",
         "title",
         "language",
+        "languages",
         "confidence",
         "route",
         "model",
