@@ -54,6 +54,7 @@ Summarizer = Annotated[
     Optional[str], typer.Option("--summarizer", help="abstractive (a model) or extractive (needs no weights).")
 ]
 SummaryModel = Annotated[Optional[str], typer.Option("--summary-model", help="Model id of the summarizer.")]
+MaxFileBytes = Annotated[Optional[int], typer.Option("--max-file-bytes", help="Largest file read.")]
 FollowLinks = Annotated[
     bool,
     typer.Option(
@@ -160,7 +161,7 @@ def run(
     beams: Beams = None,
     fast: Fast = False,
     max_batch_tokens: BatchTokens = None,
-    max_file_bytes: Annotated[Optional[int], typer.Option("--max-file-bytes", help="Largest file read.")] = None,
+    max_file_bytes: MaxFileBytes = None,
     new_only: Annotated[bool, typer.Option("--new-only", help="Only files new or changed since the last digest.")] = False,
     skip_empty: Annotated[bool, typer.Option("--skip-empty", help="Write no digest on a night with nothing new.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for a running digest instead of exiting.")] = False,
@@ -346,6 +347,54 @@ def detect(
             else:
                 typer.echo(f"{display_path(r.path)}\t{r.language}\t{r.confidence:.2f}\t{r.route}\t{r.model or '-'}")
     raise typer.Exit(1 if any(r.error for r in results) else 0)
+
+
+@app.command()
+def inspect(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    lang: Lang = None,
+    route: RouteOpt = None,
+    follow_outside_links: FollowLinks = False,
+    max_file_bytes: MaxFileBytes = None,
+    config: Config = None,
+    verbose: Verbose = False,
+) -> None:
+    """Show each file as digest reads it: metadata, removed lines, paragraphs with language and route, sentences."""
+    from digest.inspection import inspect_paths
+
+    _setup_logging(verbose, False)
+    with _guard():
+        settings = _settings(
+            config, lang=lang, route=route, follow_outside_links=follow_outside_links, max_file_bytes=max_file_bytes
+        )
+        results = inspect_paths(paths, settings=settings)
+    if as_json:
+        typer.echo(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            typer.echo(_inspection_text(r))
+    raise typer.Exit(1 if any(r.error and not r.error.startswith("skipped: ") for r in results) else 0)
+
+
+def _inspection_text(r: Any) -> str:
+    if r.error:
+        return f"{r.path}\n  error: {printable(r.error)}\n"
+    shares = ", ".join(f"{language} {share:.0%}" for language, share in r.languages)
+    lines = [
+        r.path,
+        f"  format    {r.format}",
+        f"  title     {printable(r.title or '-')}",
+        f"  source    {printable(r.source_url or '-')}",
+        f"  date      {r.published or '-'}",
+        f"  language  {r.language} ({r.confidence:.2f}) -> {r.route} {r.model or ''}".rstrip() + f"  [{shares}]",
+    ]
+    for removed in r.removed:
+        lines.append(f"  removed   [{removed.rule}] {printable(removed.line)}")
+    for number, paragraph in enumerate(r.paragraphs, 1):
+        lines.append(f"  ¶{number} {paragraph.language} -> {paragraph.route} {paragraph.model or ''}".rstrip())
+        lines += [f"      · {printable(sentence)}" for sentence in paragraph.sentences]
+    return "\n".join(lines) + "\n"
 
 
 @models_app.command("list")

@@ -79,6 +79,8 @@ class Detected:
     paragraph_routes: tuple[ModelRoute, ...] = ()
     # Each language's share of the letters, largest first; empty: all in the main language.
     languages: tuple[tuple[str, float], ...] = ()
+    # Each paragraph's language, in order; empty when detection was skipped (--lang).
+    paragraph_languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,7 @@ def _detect_paragraphs(document: Document, *, options: RouteOptions, detector: D
             routes.append(route)  # a paragraph in a language no model takes: the main language's model tries
     if all(r == route for r in routes):
         routes = []  # one route for the whole document, as before paragraphs had their own
-    return Detected(document, found.main, route, tuple(routes), found.shares)
+    return Detected(document, found.main, route, tuple(routes), found.shares, tuple(found.paragraphs))
 
 
 # --- segment, translate, rebuild ----------------------------------------------------------
