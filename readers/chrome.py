@@ -54,7 +54,9 @@ subscribe|subscribe now|subscribed|sign in|sign up|log in|login|logout|register|
 |آخرین اخبار|پربازدیدترین|پربحث‌ترین|برچسب‌ها|برچسب ها|ارسال نظر|نظرات|عضویت|ورود|جستجو|چاپ|لینک کوتاه
 |کپی شد|تبلیغات|اقرأ أيضا|اقرأ أيضاً|اقرأ المزيد|شارك|مشاركة|الرئيسية|اشترك|اشترك الآن|تابعونا|الأكثر قراءة
 |أخبار ذات صلة|مواضيع ذات صلة|الوسوم|تسجيل الدخول|بحث|طباعة|إعلان|أضف تعليق|التعليقات|مباشر|بث مباشر
-|فيديو|صور|اخبار|أخبار|رياضة|اقتصاد|سياسة|عاجل
+|فيديو|صور|اخبار|أخبار|رياضة|اقتصاد|سياسة|عاجل|tweet|fotos|blogs|comentar|ver más|etiquetas|click|click here
+|to read full article|read full article|فیلم بیشتر|موارد بیشتر برای شما|مطالب مرتبط|مزید ویڈیوز|موضوعات
+|آج کی سب سے زیادہ پڑھی جانے والی خبریں|ای پیپر|संबंधित वीडियो|ध्यान दें|الأكثر تصفحاً|الأكثر تصفحا
 """.replace("\n", "").split("|")
 )
 # Lines opening with these are credits, related links, tags or footers, when short.
@@ -67,8 +69,19 @@ _PREFIXES = (
     "برچسب ها:", "الوسوم:", "copyright", "©", "कॉपीराइट", "جملہ حقوق", "کلیه حقوق", "جميع الحقوق", "all rights reserved",
     "follow us", "हमें फॉलो करें", "first published", "updated:", "published:", "last updated", "अपडेटेड:",
     "अपडेट:", "प्रकाशित:", "पब्लिश्ड", "کد خبر", "کد مطلب", "زمان مطالعه", "تاریخ انتشار", "آخر تحديث", "تاريخ النشر",
-    "reading time", "min read", "written by", "edited by", "रिपोर्ट:", "लेखक:", "reporter:",
+    "reading time", "min read", "written by", "edited by", "रिपोर्ट:", "लेखक:", "reporter:", "به روز شده در",
+    "انتشار:", "تخمین زمان مطالعه", "شناسه خبر", "datetime", "submitted on", "प्रकाशित:", "अपडेटेड", "آخر تحديث",
 )
+# Leading bullets and dashes of list items: "• प्रकाशित: …" is read as "प्रकाशित: …".
+_BULLETS = "•·‣◦▪●-–—*» "
+# A teaser of another story: a short paragraph cut off with an ellipsis.
+_TEASER = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*$")
+_TEASER_MAX_CHARS = 220
+# Prose: a line this long with sentence punctuation or function words is article text; the article is
+# the largest cluster of such lines, with at most _ARTICLE_GAP other lines between two of them.
+_PROSE_CHARS = 100
+_ARTICLE_GAP = 6
+_SENTENCE_MARK = re.compile(r"[.!?।۔؟。！？]")
 _PREFIX_MAX_CHARS = 120
 # Unbracketed advertisement lines: "Advertisement", "विज्ञापन", "Advertisement - Continue reading below".
 _AD_LINE = re.compile(
@@ -90,7 +103,7 @@ _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
     "|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun"
-    "|updated|published|posted|last|on|at|ist|gmt|utc|pkt|am|pm|hrs|mins?|ago|hours?|minutes?"
+    "|updated|published|posted|last|on|at|ist|gmt|utc|pkt|am|pm|hrs|mins?|ago|hours?|minutes?|datetime"
     "|जनवरी|फरवरी|फ़रवरी|मार्च|अप्रैल|मई|जून|जुलाई|अगस्त|सितंबर|सितम्बर|अक्टूबर|अक्तूबर|नवंबर|नवम्बर|दिसंबर|दिसम्बर"
     "|सोमवार|मंगलवार|बुधवार|गुरुवार|शुक्रवार|शनिवार|रविवार|अपडेटेड|अपडेट|प्रकाशित|पब्लिश्ड|बजे|सुबह|शाम|दोपहर|रात|को|पर"
     "|जनوری|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر"
@@ -235,9 +248,11 @@ def line_rule(line: str, *, stop: Collection[str] = frozenset()) -> str | None:
         return "comment counter"
     if plain in _PHRASES or (not plain and len(text) <= 3):
         return "widget"
-    lowered = text.casefold()
+    lowered = text.casefold().lstrip(_BULLETS)
     if len(text) <= _PREFIX_MAX_CHARS and any(lowered.startswith(p) for p in _PREFIXES):
         return "credit or related link"
+    if len(text) <= _TEASER_MAX_CHARS and _TEASER.search(text):
+        return "teaser"
     if is_weather(text):
         return "weather"
     urls = sum(len(u) for u in _URL.findall(text))
@@ -264,8 +279,9 @@ def line_rule(line: str, *, stop: Collection[str] = frozenset()) -> str | None:
 def _menu_item(text: str) -> bool:
     text = " ".join(text.split())
     return (
-        0 < len(text) <= _MENU_ITEM_CHARS
-        and len(_words(text)) <= _MENU_ITEM_WORDS
+        0 < len(text)
+        and (len(text) <= _MENU_ITEM_CHARS or len(_words(text)) <= _MENU_ITEM_WORDS)
+        and len(text) <= 2 * _MENU_ITEM_CHARS
         and not _SENTENCE_END.search(text)
         and not is_dateline(text)
     )
@@ -316,4 +332,65 @@ def chrome_rules(
             for j in items:
                 found[j] = "menu"
         run = []
+    _outside_article(texts, found, stop=stop, keep=keep)
     return found
+
+
+def _is_prose(text: str, stop: Collection[str]) -> bool:
+    text = " ".join(text.split())
+    if len(text) < _PROSE_CHARS:
+        return False
+    if _SENTENCE_MARK.search(text):
+        return True
+    if not stop:
+        return True  # a script without a stop-list (Thai, Chinese) may write no sentence marks at all
+    words = _words(text)
+    return sum(normalize(w) in stop for w in words) >= 0.2 * len(words)
+
+
+def _sentence(text: str, stop: Collection[str]) -> bool:
+    """A short closing line of an article: a sentence, not a label."""
+    words = _words(text)
+    return bool(_SENTENCE_END.search(text)) and len(words) >= 3 and (
+        not stop or any(normalize(w) in stop for w in words)
+    )
+
+
+def _outside_article(texts: Sequence[str], found: dict[int, str], *, stop: Collection[str], keep: Collection[int]) -> None:
+    """Mark what lies around the article: everything after its end, and short lines before its start.
+
+    The article is the largest cluster of prose lines. After its last one, only closing sentences
+    that follow at once stay: related stories, footers and comment forms come next on a page.
+    Before its first one, the headline and other lines of four words or more stay (the headline
+    is never lost); menus and labels, short lines, dates and "Site | date" bylines go.
+    """
+    lines = [i for i, t in enumerate(texts) if t.strip() and i not in found]
+    prose = [i for i in lines if _is_prose(texts[i], stop)]
+    if not prose:
+        return
+    position = {i: n for n, i in enumerate(lines)}
+    clusters: list[list[int]] = [[prose[0]]]
+    for i in prose[1:]:
+        if position[i] - position[clusters[-1][-1]] - 1 > _ARTICLE_GAP:
+            clusters.append([])
+        clusters[-1].append(i)
+    article = max(clusters, key=lambda c: sum(len(texts[i]) for i in c))
+    first, last = article[0], article[-1]
+    ending = True
+    for i in lines:
+        if i <= last or i in keep:
+            continue
+        if ending and _sentence(texts[i], stop):
+            continue
+        ending = False
+        found[i] = "after the article"
+    before = [i for i in lines if i < first and i not in keep]
+    headline = next((i for i in reversed(before) if not is_date_line(texts[i])), None)
+    for i in before:
+        text = " ".join(texts[i].split())
+        if is_date_line(text):
+            found[i] = "date"
+        elif i == headline:
+            continue
+        elif len(_words(text)) <= 3 or (" | " in text and len(_words(text)) <= 8):
+            found[i] = "before the article"

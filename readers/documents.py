@@ -324,7 +324,7 @@ def remove_template(document: Document, template: Collection[str]) -> Document:
     drop = {
         i
         for i, line in enumerate(lines)
-        if (fp := fingerprint(line)) in template and " ".join(line.split()) != title
+        if fingerprint(line) in template and " ".join(line.split()) != title
     }
     if not drop or len(drop) == sum(1 for line in lines if line.strip()):
         return document  # nothing recurring, or nothing else left: the article is the template
@@ -545,6 +545,7 @@ class Cleaned:
     body: str
     source_url: str | None
     removed: tuple[tuple[str, str], ...] = ()
+    removed_at: tuple[int, ...] = ()  # the removed lines' indices in the text, in the same order
 
 
 def clean_text(text: str) -> tuple[str, str | None]:
@@ -601,7 +602,7 @@ def clean(
         lines[i] = None
     body = "\n".join(line for line in lines if line is not None)
     body = re.sub(r"\n[ \t]*(?:\n[ \t]*)+\n", "\n\n", body)  # blank lines that now run together
-    return Cleaned(body.strip(), source_url, tuple(removed[i] for i in sorted(removed)))
+    return Cleaned(body.strip(), source_url, tuple(removed[i] for i in sorted(removed)), tuple(sorted(removed)))
 
 
 def _take_source(lines: list[str | None], removed: dict[int, tuple[str, str]]) -> str | None:
