@@ -22,7 +22,9 @@ TEMPLATE_MAX_CHARS = 100
 # earlier nights'): two copies of one article in the folder never make a line template.
 TEMPLATE_MIN_DOCUMENTS = 3
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# A word: letters with their combining vowel signs and marks (Devanagari matras, Arabic harakat),
+# which Python's \w alone would split words at.
+_WORD = re.compile(r"(?:\w|[\u0300-\u036F\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0900-\u0DFF\u0E00-\u0E7F])+")
 _URL = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://\S+|www\.\S+)")
 _SENTENCE_END = re.compile(r"[.!?।۔؟।॥]\s*[\"'”’»)]*\s*$")
 _SEPARATORS = re.compile(r"\s[|•»·›/]\s|\s*[|•»·›]\s*")
@@ -123,6 +125,8 @@ _DATELINE = re.compile(
     r"|reuters|ani|ایجنسیاں|ویب ڈیسک|اے پی|ایرنا|ایسنا|فارس|مهر|واس|أ ف ب|رويترز)[)\]]\s*[-–—:]?\s*$",
     re.IGNORECASE,
 )
+# Rules that judge a line by its look alone, which a headline may share.
+_SOFT_RULES = frozenset({"no stop words", "menu"})
 # Menu runs: this many consecutive short lines are a list of links, not prose.
 _MENU_RUN = 3
 _MENU_ITEM_CHARS = 25
@@ -143,7 +147,7 @@ _STOPLISTS = {
 def normalize(line: str) -> str:
     """A line compared as chrome: casefolded, NFC, punctuation and extra spaces dropped."""
     text = unicodedata.normalize("NFC", line).casefold().replace("\u200c", " ").replace("\u200f", "")
-    text = re.sub(r"[^\w\s]", " ", text)
+    text = "".join(" " if unicodedata.category(char)[0] in "PSZC" else char for char in text)
     return " ".join(text.split())
 
 
@@ -384,8 +388,22 @@ def _outside_article(texts: Sequence[str], found: dict[int, str], *, stop: Colle
             continue
         ending = False
         found[i] = "after the article"
-    before = [i for i in lines if i < first and i not in keep]
-    headline = next((i for i in reversed(before) if not is_date_line(texts[i])), None)
+    # The headline is the last line before the article that is not a date, even when it looked like a
+    # label (a headline may have no function word): it is never lost.
+    headline = next(
+        (
+            i
+            for i in reversed(range(first))
+            if texts[i].strip()
+            and (i not in found or found[i] in _SOFT_RULES)
+            and not is_date_line(texts[i])
+            and len(_words(texts[i])) >= 2
+        ),
+        None,
+    )
+    if headline is not None:
+        found.pop(headline, None)
+    before = [i for i in range(first) if texts[i].strip() and i not in found and i not in keep]
     for i in before:
         text = " ".join(texts[i].split())
         if is_date_line(text):

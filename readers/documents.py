@@ -318,9 +318,12 @@ def read_document(
 
 
 def remove_template(document: Document, template: Collection[str]) -> Document:
-    """`document` without the body lines whose fingerprints are in `template`; its title line stays."""
+    """`document` without the body lines whose fingerprints are in `template`.
+
+    A title from the file's metadata stays; a text file's title is chosen again from what is left.
+    """
     lines = document.body.split("\n")
-    title = " ".join(document.title.split())
+    title = " ".join(document.title.split()) if document.format != "text" else None
     drop = {
         i
         for i, line in enumerate(lines)
@@ -331,6 +334,9 @@ def remove_template(document: Document, template: Collection[str]) -> Document:
     body = "\n".join(line for i, line in enumerate(lines) if i not in drop)
     body = re.sub(r"\n[ \t]*(?:\n[ \t]*)+\n", "\n\n", body).strip()
     removed = document.removed + tuple(("site template", lines[i].strip()) for i in sorted(drop))
+    if title is None:
+        body = title_first(body)
+        return replace(document, body=body, title=make_title(body), removed=removed)
     return replace(document, body=body, removed=removed)
 
 
