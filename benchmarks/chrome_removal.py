@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from readers.chrome import document_key, fingerprints, template_lines  # noqa: E402
-from readers.documents import clean  # noqa: E402
+from readers.chrome import document_key, fingerprints, template_lines
+from readers.documents import clean
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "chrome"
 # The targets: at least this share of chrome lines removed, at most this share of article lines lost.

@@ -25,6 +25,7 @@ from core.errors import (
     StateError,
     UnsupportedLanguage,
 )
+from core.names import display_path, printable
 from core.records import (
     Detection,
     Digest,
@@ -46,6 +47,7 @@ from digest.stages import (
     Finished,
     ModelHolder,
     ModelOptions,
+    Read,
     RouteOptions,
     SegmentRequest,
     SummarizeRequest,
@@ -55,12 +57,10 @@ from digest.stages import (
     detect,
     empty_translation,
     identity,
-    Read,
     read,
     rebuild,
     strip_template,
 )
-from core.names import display_path, printable
 from readers.chrome import document_key, fingerprints, template_lines
 from readers.documents import InputSet, check_inputs, read_document, walk_inputs
 

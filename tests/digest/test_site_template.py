@@ -6,8 +6,8 @@ from pathlib import Path
 
 from digest.engine import LocalEngine
 from digest.pipeline import remove_site_template
-from digest.state import StateStore
 from digest.stages import read
+from digest.state import StateStore
 
 SLOGAN = "दैनिक समाचार की ओर से हर सुबह आपका ताज़ा अंक"
 

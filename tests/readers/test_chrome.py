@@ -76,7 +76,7 @@ def test_a_scraped_page_keeps_its_article_and_headline_and_loses_its_chrome() ->
     assert ARTICLE in cleaned.body
     for chrome in ("top of page", "होम", "14.1 C", "Live Updates", "मेट्रो का किराया", "टिप्पणियां", "QR Code", "©"):
         assert chrome not in cleaned.body
-    rules = dict((line, rule) for rule, line in cleaned.removed)
+    rules = {line: rule for rule, line in cleaned.removed}
     assert rules["14.1 C"] == "weather"
     assert rules["मेट्रो का किराया बढ़ा, यात्री परेशान"] == "after the article"
     assert make_title(title_first(cleaned.body)) == "बसों की संख्या दोगुनी करेगी सरकार"
