@@ -381,10 +381,14 @@ def _outside_article(texts: Sequence[str], found: dict[int, str], *, stop: Colle
     article = max(clusters, key=lambda c: sum(len(texts[i]) for i in c))
     first, last = article[0], article[-1]
     ending = True
+    previous = last
     for i in lines:
         if i <= last or i in keep:
             continue
-        if ending and _sentence(texts[i], stop):
+        # A hard-wrapped paragraph goes on on the next line until a sentence ends.
+        wrapped = previous == i - 1 and not _SENTENCE_END.search(texts[previous])
+        if ending and (wrapped or _sentence(texts[i], stop)):
+            previous = i
             continue
         ending = False
         found[i] = "after the article"

@@ -159,3 +159,14 @@ def test_remove_template_keeps_the_title(tmp_path: Path) -> None:
     assert stripped.title == "बसें दोगुनी होंगी" and stripped.body.startswith("बसें दोगुनी होंगी\n")
     assert "दैनिक समाचार" not in stripped.body
     assert stripped.removed[-1] == ("site template", "दैनिक समाचार की ओर से हर सुबह आपका ताज़ा अंक")
+
+
+def test_a_hard_wrapped_last_paragraph_is_kept_to_its_end() -> None:
+    text = (
+        "The council approved the plan on Tuesday evening, and the first of the new electric buses will run on the\n"
+        "northern routes from the spring, officials said after a long meeting that went on until\n"
+        "late\n"
+        "evening.\n"
+        "Subscribe\nQR Code\n"
+    )
+    assert clean(text).body == text.split("\nSubscribe")[0]
