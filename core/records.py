@@ -21,12 +21,13 @@ class Document:
 
     path: Path
     text: str  # the file's text as read (decoded, newlines normalised), or as a format's reader extracted it
-    body: str  # text with ad markers, comment counters and the source line removed
+    body: str  # text with page chrome (ads, counters, menus, widgets, template lines) and the source line removed
     title: str
     source_url: str | None
     sha256: str  # of the raw bytes, so a changed file is noticed
     format: str = "text"  # how it was read: "text" (.txt, .md), "html", "docx"
     published: str | None = None  # ISO-8601 date, when the file's metadata says
+    removed: tuple[tuple[str, str], ...] = ()  # (rule, line) for each line removed from the text as chrome
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class Stats:
     segments_from_cache: int = 0
     files_unchanged: int = 0
     seconds: float = 0.0
+    lines_removed: int = 0  # chrome lines removed from the documents read this run
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from core.errors import (
     StateError,
     UnsupportedLanguage,
 )
+from core.names import display_path, printable
 from core.records import (
     Detection,
     Digest,
@@ -48,6 +49,7 @@ from digest.stages import (
     Finished,
     ModelHolder,
     ModelOptions,
+    Read,
     RouteOptions,
     SegmentRequest,
     SummarizeRequest,
@@ -60,7 +62,9 @@ from digest.stages import (
     read,
     rebuild,
     rebuild_paragraphs,
+    strip_template,
 )
+from readers.chrome import document_key, fingerprints, template_lines
 from readers.documents import InputSet, check_inputs, read_document, walk_inputs
 
 if TYPE_CHECKING:
@@ -229,6 +233,7 @@ def _run_stages(
     day_dir = settings.out_dir / date
     failures: list[Failure] = list(found.failures)
     loaded = engine.call(partial(read, max_bytes=settings.max_file_bytes), tuple(found.files))
+    loaded = remove_site_template(loaded, state=state, engine=engine, seen_on=date)
     plan = incremental.plan(
         loaded.documents, state=state, settings=settings, summarizer=stages.summarize.name,
         revision=lambda model_id: engine.call(stages.translate.revision, model_id),
@@ -237,6 +242,9 @@ def _run_stages(
     for failure in [*loaded.failures, *detections.failures]:
         failures.append(failure)
         progress.file_done(failure.path, ok=False)
+    for document in plan.todo:
+        for rule, line in document.removed:
+            log.info("%s: removed (%s): %s", display_path(document.path), rule, printable(line))
 
     entries: dict[str, DigestEntry] = {}
     for reuse in plan.reused:
@@ -271,6 +279,7 @@ def _run_stages(
             segments_from_cache=from_cache,
             files_unchanged=plan.unchanged,
             seconds=round(time.monotonic() - started, 2),
+            lines_removed=sum(len(document.removed) for document in plan.todo),
         ),
     )
     written: tuple[Path, ...] = ()
@@ -282,6 +291,23 @@ def _run_stages(
     for entry in entries_sorted:
         languages[entry.language] = languages.get(entry.language, 0) + 1
     return RunResult(digest, day_dir if written else None, written, languages)
+
+
+def remove_site_template(loaded: Read, *, state: StateStore, engine: Engine, seen_on: str) -> Read:
+    """`loaded` without the short lines that recur across distinct documents, this run's and earlier nights'.
+
+    The store remembers which documents each short line was seen in; the stage gets the template
+    lines as plain fingerprints.
+    """
+    seen = [(document_key(d.body), fingerprints(d.body)) for d in loaded.documents]
+    remembered = state.line_documents(set().union(*(prints for _, prints in seen)))
+    earlier = [(document, {fp}) for fp, documents in remembered.items() for document in documents]
+    template = template_lines([*seen, *earlier])
+    state.remember_lines(seen, seen_on=seen_on)
+    if not template:
+        return loaded
+    documents = engine.call(partial(strip_template, template=template), loaded.documents)
+    return Read(tuple(documents), loaded.failures)
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,7 @@ def digest_to_json(d: Digest) -> str:
             "segments_from_cache": d.stats.segments_from_cache,
             "files_unchanged": d.stats.files_unchanged,
             "seconds": round(d.stats.seconds, 2),
+            "lines_removed": d.stats.lines_removed,
         },
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -272,6 +273,7 @@ def digest_from_json(text: str) -> Digest:
             segments_from_cache=_int(stats, "segments_from_cache"),
             files_unchanged=_int(stats, "files_unchanged"),
             seconds=_number(stats, "seconds", "stats", default=0.0),
+            lines_removed=_int(stats, "lines_removed"),
         ),
     )
 

@@ -6,6 +6,7 @@ or in worker processes. The state store and the translation memory belong to the
 (digest.pipeline): nothing here imports digest.state, digest.settings or the driver.
 
     read       paths                      -> Read        (documents, failures)
+    strip_template documents + template   -> documents without the lines that recur across documents
     detect     documents                  -> Detections  (Detected, failures)
     segment    SegmentRequest             -> Segmented   (each document's segments)
     translate  TranslateRequest           -> tuple[str]  (one English text per segment)
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from core.errors import DigestError, ModelUnavailable, UnsupportedLanguage
 from core.records import Detection, DigestEntry, Document, Failure, ModelRoute, Segment, Translation
-from readers.documents import read_document
+from readers.documents import read_document, remove_template
 from seq2seq.hub import ModelLocation, locate_model
 
 if TYPE_CHECKING:
@@ -219,6 +220,11 @@ def read(paths: Sequence[Path], *, max_bytes: int) -> Read:
         except DigestError as exc:
             failures.append(Failure(str(path), str(exc)))
     return Read(tuple(documents), tuple(failures))
+
+
+def strip_template(documents: Sequence[Document], *, template: frozenset[str]) -> tuple[Document, ...]:
+    """Each document without its lines whose fingerprints are in `template` (the driver finds them)."""
+    return tuple(remove_template(document, template) for document in documents)
 
 
 def detect(documents: Sequence[Document], *, options: RouteOptions, detector: Detector | None = None) -> Detections:

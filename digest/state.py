@@ -10,10 +10,10 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
@@ -73,7 +73,16 @@ CREATE TABLE IF NOT EXISTS translation_memory (
     created_at TEXT NOT NULL,
     PRIMARY KEY (model_id, revision, source_code, source_sha256)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS template_lines (
+    fingerprint TEXT NOT NULL,
+    document TEXT NOT NULL,
+    seen_on TEXT NOT NULL,
+    PRIMARY KEY (fingerprint, document)
+) WITHOUT ROWID;
 """
+# Short lines' fingerprints are remembered this many days: long enough for a site's template to
+# be known from earlier nights, short enough that a redesigned site's old template is forgotten.
+TEMPLATE_MEMORY_DAYS = 60
 
 
 def state_dir(out_dir: Path) -> Path:
@@ -536,6 +545,38 @@ class StateStore:
         """Every file record, ordered by path."""
         rows = self._db.connection.execute("SELECT * FROM files ORDER BY path")
         return [_file_record(row) for row in rows]
+
+    # Template lines: fingerprints of short lines (readers.chrome), by the documents they were seen in
+
+    @_converting
+    def line_documents(self, fingerprints: Collection[str]) -> dict[str, set[str]]:
+        """The documents each of `fingerprints` was seen in on earlier runs."""
+        prints = sorted(fingerprints)
+        found: dict[str, set[str]] = {}
+        for start in range(0, len(prints), _MAX_PARAMS):
+            chunk = prints[start : start + _MAX_PARAMS]
+            rows = self._db.connection.execute(
+                "SELECT fingerprint, document FROM template_lines"
+                f" WHERE fingerprint IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for fp, document in rows:
+                found.setdefault(fp, set()).add(document)
+        return found
+
+    @_converting
+    def remember_lines(self, seen: Sequence[tuple[str, Collection[str]]], *, seen_on: str) -> None:
+        """Remember (document, fingerprints) pairs as seen on `seen_on`; forget those not seen for long."""
+        rows = [(fp, document, seen_on) for document, prints in seen for fp in prints]
+        cutoff = (datetime.fromisoformat(seen_on) - timedelta(days=TEMPLATE_MEMORY_DAYS)).date().isoformat()
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM template_lines WHERE seen_on < ?", (cutoff,))
+            conn.executemany(
+                "INSERT OR REPLACE INTO template_lines (fingerprint, document, seen_on) VALUES (?, ?, ?)", rows
+            )
+
+        self._db.deferrable("template lines", work)
 
     # Runs
 

@@ -10,13 +10,14 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.errors import ConfigError, UnreadableDocument
 from core.records import Document, Failure, Skipped
 from core.segment import split_sentences
+from readers.chrome import chrome_rules, fingerprint, is_date_line, is_dateline, is_weather
 from readers.parsed import Parsed
 
 # Plain text, decoded as it is.
@@ -280,9 +281,12 @@ def _reason(exc: OSError) -> str:
     return exc.strerror.lower() if exc.strerror else type(exc).__name__
 
 
-def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+def read_document(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, template: Collection[str] = frozenset()
+) -> Document:
     """Read `path` as text and split off its boilerplate, or raise UnreadableDocument saying why.
 
+    `template` holds fingerprints of lines that recur across documents (readers.chrome), removed too.
     The message names the problem and its fix, not the path: callers pair it with the path.
     """
     path = Path(path)
@@ -291,24 +295,49 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document
     if parser is not None:
         if not raw.strip():
             raise UnreadableDocument("file is empty: nothing to translate")
-        return _parsed_document(path, raw, _load_parser(parser)(raw))
+        return _parsed_document(path, raw, _load_parser(parser)(raw), template=template)
     text = decode_text(raw)
     if not text.strip():
         raise UnreadableDocument("file is empty: nothing to translate")
-    body, source_url = clean_text(text)
-    if not body:
+    cleaned = clean(text, template=template)
+    if not cleaned.body:
         raise UnreadableDocument(
-            "file holds only boilerplate (advertisement markers, comment counters, a source line): "
+            "file holds only boilerplate (advertisement markers, comment counters, page chrome, a source line): "
             "nothing to translate"
         )
+    body = title_first(cleaned.body)
     return Document(
         path=path,
         text=text,
         body=body,
         title=make_title(body),
-        source_url=source_url,
+        source_url=cleaned.source_url,
         sha256=hashlib.sha256(raw).hexdigest(),
+        removed=cleaned.removed,
     )
+
+
+def remove_template(document: Document, template: Collection[str]) -> Document:
+    """`document` without the body lines whose fingerprints are in `template`.
+
+    A title from the file's metadata stays; a text file's title is chosen again from what is left.
+    """
+    lines = document.body.split("\n")
+    title = " ".join(document.title.split()) if document.format != "text" else None
+    drop = {
+        i
+        for i, line in enumerate(lines)
+        if fingerprint(line) in template and " ".join(line.split()) != title
+    }
+    if not drop or len(drop) == sum(1 for line in lines if line.strip()):
+        return document  # nothing recurring, or nothing else left: the article is the template
+    body = "\n".join(line for i, line in enumerate(lines) if i not in drop)
+    body = re.sub(r"\n[ \t]*(?:\n[ \t]*)+\n", "\n\n", body).strip()
+    removed = document.removed + tuple(("site template", lines[i].strip()) for i in sorted(drop))
+    if title is None:
+        body = title_first(body)
+        return replace(document, body=body, title=make_title(body), removed=removed)
+    return replace(document, body=body, removed=removed)
 
 
 def _load_parser(target: str) -> Callable[[bytes], Parsed]:
@@ -317,30 +346,34 @@ def _load_parser(target: str) -> Callable[[bytes], Parsed]:
     return parser
 
 
-def _parsed_document(path: Path, raw: bytes, parsed: Parsed) -> Document:
+def _parsed_document(path: Path, raw: bytes, parsed: Parsed, *, template: Collection[str] = frozenset()) -> Document:
     """A Document from what a format's parser extracted: its metadata first, then what the text says."""
     if not parsed.text.strip():
         raise UnreadableDocument(f"no text found in the {parsed.format} file: nothing to translate")
-    body, found_url = clean_text(parsed.text)
+    title = " ".join((parsed.title or "").split())
+    cleaned = clean(parsed.text, template=template, keep=title or None, page=False)
+    body = cleaned.body
     if not body:
         raise UnreadableDocument(
-            "the text holds only boilerplate (advertisement markers, comment counters, a source line): "
+            "the text holds only boilerplate (advertisement markers, comment counters, page chrome, a source line): "
             "nothing to translate"
         )
-    title = " ".join((parsed.title or "").split())
     # The digest's entry title is the first line of the English translation: a headline found only
     # in the metadata goes at the top of the body, so that it is translated too.
     if title and not " ".join(body[: len(title) * 2].split()).startswith(title):
         body = f"{title}\n\n{body}"
+    if not title:
+        body = title_first(body)
     return Document(
         path=path,
         text=parsed.text,
         body=body,
         title=shorten(title) if title else make_title(body),
-        source_url=parsed.source_url or found_url,
+        source_url=parsed.source_url or cleaned.source_url,
         sha256=hashlib.sha256(raw).hexdigest(),
         format=parsed.format,
         published=parsed.published,
+        removed=cleaned.removed,
     )
 
 
@@ -486,40 +519,142 @@ _SOURCE_WORDS = (
     "source|sources|quelle|source originale|fuente|fonte|bron|kaynak|источник|джерело|nguồn"
     "|स्रोत|स्त्रोत|स्रोतः|ماخذ|منبع|مأخذ|المصدر|مصدر|উৎস|সূত্র|மூலம்|来源|來源|出典|출처|ที่มา"
 )
+# "Read more: URL" lines pointing at the full story: a source link too, when they carry a URL.
+_READ_MORE_WORDS = (
+    "read more|read the full story|read full story|full story|continue reading|original article|read the original"
+    "|पूरी खबर यहां पढ़ें|पूरी ख़बर यहां पढ़ें|पूरी खबर यहाँ पढ़ें|पूरी खबर पढ़ें|पूरी ख़बर पढ़ें|यहां पढ़ें|यहाँ पढ़ें"
+    "|और पढ़ें|मूल लेख|مزید پڑھیں|مکمل خبر پڑھیں|پوری خبر پڑھیں|مکمل خبر|ادامه مطلب|بیشتر بخوانید|متن کامل خبر"
+    "|متن کامل|اقرأ المزيد|اقرأ الخبر كاملا|اقرأ الخبر كاملاً|المقال الأصلي|للمزيد"
+)
 _URL = r"(?:[A-Za-z][A-Za-z0-9+.-]*://\S+|www\.\S+)"
 # After a label any scheme counts ("javascript:…", "data:…"): the line is boilerplate whatever it
 # links to, and the publisher decides which links are safe to show.
 _LABELLED_URL = r"(?:[A-Za-z][A-Za-z0-9+.-]*:\S+|www\.\S+)"
+# "Source: URL", "स्रोत- URL", "स्रोत – URL", "(स्रोत: URL)", "Read more: URL", with a closing "।".
 _SOURCE_LINE = re.compile(
-    rf"^\s*(?:{_SOURCE_WORDS})\s*[:：]?\s*(?P<url>{_LABELLED_URL})?\s*$", re.IGNORECASE
+    rf"^\s*(?P<open>[(\[])?\s*(?:(?P<label>{_SOURCE_WORDS})|(?P<more>{_READ_MORE_WORDS}))"
+    rf"\s*(?:[:：]|[-–—]+)?\s*(?P<url>{_LABELLED_URL})?\s*[)\]]?\s*[।۔.]?\s*$",
+    re.IGNORECASE,
 )
 _BARE_URL_LINE = re.compile(rf"^\s*(?P<url>{_URL})\s*$")
-_SOURCE_WINDOW = 3  # the source line is looked for among the last few lines with text
+_LABEL_ONLY_WINDOW = 3  # a label without a URL ends the article only among the last few lines
+_SOURCE_SHARE = 3  # a labelled source line is looked for in the last third of the lines (at least 8)
+_SOURCE_MIN_WINDOW = 8
+_URL_TAIL = "।۔.,;:"
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
+@dataclass(frozen=True)
+class Cleaned:
+    """A text with its chrome removed: the body, the source link found, and each line removed with its rule."""
+
+    body: str
+    source_url: str | None
+    removed: tuple[tuple[str, str], ...] = ()
+    removed_at: tuple[int, ...] = ()  # the removed lines' indices in the text, in the same order
+
+
 def clean_text(text: str) -> tuple[str, str | None]:
-    """Remove advertisement markers, comment counters and the closing source line; return (body, url)."""
+    """Remove page chrome and the source line; return (body, url)."""
+    cleaned = clean(text)
+    return cleaned.body, cleaned.source_url
+
+
+def clean(
+    text: str, *, template: Collection[str] = frozenset(), keep: str | None = None, page: bool = True
+) -> Cleaned:
+    """Remove advertisement markers, comment counters, page chrome and the source line.
+
+    `template` holds fingerprints of lines that recur across documents (readers.chrome); a line
+    equal to `keep` (a title from the file's metadata) is never removed. `page` is False for text a
+    format's reader already extracted: then only markers, counters, template lines and the source
+    line go (readers.chrome.chrome_rules).
+    """
     # None marks a line that held only boilerplate: it goes, rather than leaving a blank line.
     lines: list[str | None] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
+    removed: dict[int, tuple[str, str]] = {}
+    for i, line in enumerate(text.replace("\r\n", "\n").split("\n")):
         if _AD_MARKER.search(line):
-            line = re.sub(r"[ \t]{2,}", " ", _AD_MARKER.sub(" ", line)).strip()
-            if not line:
+            stripped = re.sub(r"[ \t]{2,}", " ", _AD_MARKER.sub(" ", line)).strip()
+            if not stripped:
+                removed[i] = ("advertisement", line.strip())
                 lines.append(None)
                 continue
-        lines.append(None if _COMMENT_COUNTER.match(line) else line.rstrip())
-    source_url: str | None = None
-    content = [i for i, line in enumerate(lines) if line and line.strip()]
-    for i in reversed(content[-_SOURCE_WINDOW:]):
-        match = _SOURCE_LINE.match(lines[i] or "") or _BARE_URL_LINE.match(lines[i] or "")
-        if match:
-            source_url = match.group("url")
-            lines[i] = None
-            break
+            line = stripped
+        if _COMMENT_COUNTER.match(line):
+            removed[i] = ("comment counter", line.strip())
+            lines.append(None)
+            continue
+        lines.append(line.rstrip())
+    source_url = _take_source(lines, removed)
+    kept = {i for i, line in enumerate(lines) if keep and line and " ".join(line.split()) == keep}
+    chrome = chrome_rules(lines, template=template, keep=kept, page=page)
+    if source_url is None:
+        # A bare URL is the source only standing alone at the very end, never inside the article.
+        last = next(
+            (
+                i
+                for i in reversed(range(len(lines)))
+                if (lines[i] or "").strip() and (i not in chrome or _BARE_URL_LINE.match(lines[i] or ""))
+            ),
+            None,
+        )
+        match = _BARE_URL_LINE.match(lines[last] or "") if last is not None else None
+        if last is not None and match:
+            source_url = _trim_url(match.group("url"), parenthesized=False)
+            chrome[last] = "source line"
+    for i, rule in chrome.items():
+        removed[i] = (rule, (lines[i] or "").strip())
+        lines[i] = None
     body = "\n".join(line for line in lines if line is not None)
     body = re.sub(r"\n[ \t]*(?:\n[ \t]*)+\n", "\n\n", body)  # blank lines that now run together
-    return body.strip(), source_url
+    return Cleaned(body.strip(), source_url, tuple(removed[i] for i in sorted(removed)), tuple(sorted(removed)))
+
+
+def _take_source(lines: list[str | None], removed: dict[int, tuple[str, str]]) -> str | None:
+    """Find the source line in the last part of the text, remove it, and return its URL."""
+    content = [i for i, line in enumerate(lines) if line and line.strip()]
+    window = max(_SOURCE_MIN_WINDOW, len(content) // _SOURCE_SHARE)
+    for i in reversed(content[-window:]):
+        match = _SOURCE_LINE.match(lines[i] or "")
+        if not match:
+            continue
+        url = match.group("url")
+        if url is None and (match.group("more") or i not in content[-_LABEL_ONLY_WINDOW:]):
+            continue  # "Read more" alone is a widget; a bare label far from the end is a heading
+        removed[i] = ("source line", (lines[i] or "").strip())
+        lines[i] = None
+        return _trim_url(url, parenthesized=bool(match.group("open"))) if url else None
+    return None
+
+
+def _trim_url(url: str, *, parenthesized: bool) -> str:
+    """A URL without the sentence's closing "।", "۔" or "." (and ")" when the line opened one)."""
+    while url and (url[-1] in _URL_TAIL or (parenthesized and url[-1] in ")]")):
+        url = url[:-1]
+    return url
+
+
+def _title_line(line: str) -> bool:
+    """Whether a body line may be the title: not a date, a dateline or a weather reading."""
+    return not (is_date_line(line) or is_dateline(line) or is_weather(line))
+
+
+def title_first(body: str) -> str:
+    """`body` with its title line first: dates, datelines and weather readings above it go below it.
+
+    The digest's entry title is the first line of the translation, so it must be the headline.
+    """
+    if body.startswith("#"):
+        return body
+    lines = body.split("\n")
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    first = next((i for i in content if _title_line(lines[i])), None)
+    if first is None or first == content[0]:
+        return body
+    head = lines[first]
+    rest = lines[:first] + lines[first + 1 :]
+    return re.sub(r"\n[ \t]*(?:\n[ \t]*)+\n", "\n\n", f"{head}\n\n" + "\n".join(rest)).strip()
 
 
 def make_title(body: str) -> str:
@@ -527,7 +662,8 @@ def make_title(body: str) -> str:
     heading = _HEADING.search(body)
     if heading:
         return shorten(heading.group(1).strip())
-    first_line = next((line for line in body.split("\n") if line.strip()), "")
+    lines = [line for line in body.split("\n") if line.strip()]
+    first_line = next((line for line in lines if _title_line(line)), lines[0] if lines else "")
     sentences = split_sentences(first_line)
     return shorten(sentences[0] if sentences else first_line.strip())
 

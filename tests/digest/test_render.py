@@ -125,6 +125,7 @@ def test_json_has_exactly_the_contract_keys() -> None:
         "segments_from_cache",
         "files_unchanged",
         "seconds",
+        "lines_removed",
     ]
 
 

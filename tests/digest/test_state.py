@@ -417,3 +417,13 @@ def test_page_corruption_is_found_when_the_store_opens(out_dir: Path) -> None:
     assert message.startswith(f"state database {database} is corrupt (")
     assert "move it aside with its -wal and -shm files and run again" in message
     assert "\n" not in message
+
+
+def test_line_fingerprints_are_remembered_by_document_and_forgotten_after_a_while(tmp_path: Path) -> None:
+    from digest.state import StateStore
+
+    with StateStore.open(tmp_path) as state:
+        state.remember_lines([("doc-a", {"fp1", "fp2"}), ("doc-b", {"fp1"})], seen_on="2026-01-01")
+        assert state.line_documents({"fp1", "fp2", "fp3"}) == {"fp1": {"doc-a", "doc-b"}, "fp2": {"doc-a"}}
+        state.remember_lines([("doc-c", {"fp1"})], seen_on="2026-06-01")  # months later: the old ones go
+        assert state.line_documents({"fp1", "fp2"}) == {"fp1": {"doc-c"}}
