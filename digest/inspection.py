@@ -123,7 +123,7 @@ def _inspection(item: Detected) -> Inspection:
         model=item.route.model_id,
         languages=item.languages or ((item.detection.language, 1.0),),
         paragraphs=tuple(paragraphs),
-        removed=tuple(Removed(line, rule) for line, rule in getattr(document, "removed", ())),
+        removed=tuple(Removed(line, rule) for rule, line in document.removed),
     )
 
 
