@@ -49,7 +49,8 @@ def test_english_paragraphs_pass_through_and_urdu_ones_go_to_the_urdu_model(
 
     # A Hindi line inside English menus and footers is the item's language, and is translated.
     assert (chrome["language"], chrome["route"], chrome["model"]) == ("hi", "marian", "Helsinki-NLP/opus-mt-hi-en")
-    assert chrome["languages"]["en"] > chrome["languages"]["hi"] > 0
+    # The menus and footers go first, as page chrome; the Hindi is then most of what is left.
+    assert chrome["languages"]["hi"] > 0.5
     chrome_text = (day / chrome["translation"]).read_text(encoding="utf-8")
-    assert HINDI not in chrome_text and "Login or Sign up" in chrome_text
+    assert HINDI not in chrome_text and "Login or Sign up" not in chrome_text
     assert digest["stats"]["segments_translated"] == 3  # two Urdu sentences and the Hindi one; no English
