@@ -40,7 +40,7 @@ from core.records import (
 )
 from core.segment import segment_text
 from digest.atomic import sweep_temporaries, write_text_atomic
-from digest.cached import DEFAULT_CHUNK_SIZE, MemoryKey, translate_cached
+from digest.cached import DEFAULT_CHUNK_SIZE, Cached, MemoryKey, translate_cached
 from digest.engine import Engine, LocalEngine
 from digest.progress import NoProgress, Progress
 from digest.settings import Settings
@@ -441,14 +441,9 @@ def translate_window(
             for doc, segments in zip(users, segmented.segments)
         ]
         flat = [s.text for segments in mine for s in segments]
-        progress.segments_total(len(flat))
-        result = translate_cached(
-            flat,
-            key=MemoryKey(r.model_id, segmented.revision, r.source_code),
-            memory=memory,
-            send=lambda requests: engine.map(stage.translate, requests),
-            chunk_size=chunk_size,
-            on_progress=progress.segments_done,
+        result = _through_memory(
+            flat, route=r, revision=segmented.revision, stage=stage, engine=engine, memory=memory,
+            progress=progress, chunk_size=chunk_size,
         )
         translated += result.translated
         from_cache += result.from_cache
@@ -461,6 +456,30 @@ def translate_window(
     if route.model_id is not None and route.route is not Route.IDENTITY:
         revision = revisions.get(route.model_id) or engine.call(stage.revision, route.model_id)
     return WindowTranslation(translations, translated, from_cache), revision
+
+
+def _through_memory(
+    texts: Sequence[str],
+    *,
+    route: ModelRoute,
+    revision: str,
+    stage: TranslateStage,
+    engine: Engine,
+    memory: TranslationMemory | None,
+    progress: Progress,
+    chunk_size: int,
+) -> Cached:
+    """Translate one route's segments: the memory first, then the translate stage for what it lacks."""
+    assert route.model_id is not None  # identity routes never reach the model
+    progress.segments_total(len(texts))
+    return translate_cached(
+        texts,
+        key=MemoryKey(route.model_id, revision, route.source_code),
+        memory=memory,
+        send=lambda requests: engine.map(stage.translate, requests),
+        chunk_size=chunk_size,
+        on_progress=progress.segments_done,
+    )
 
 
 def _translate_one_route(
@@ -476,15 +495,9 @@ def _translate_one_route(
     if route.route is Route.IDENTITY or route.model_id is None:
         return WindowTranslation(identity(documents), 0, 0), None
     segmented = engine.call(stage.segment, SegmentRequest(route.model_id, tuple(d.body for d in documents)))
-    flat = segmented.texts
-    progress.segments_total(len(flat))
-    result = translate_cached(
-        flat,
-        key=MemoryKey(route.model_id, segmented.revision, route.source_code),
-        memory=memory,
-        send=lambda requests: engine.map(stage.translate, requests),
-        chunk_size=chunk_size,
-        on_progress=progress.segments_done,
+    result = _through_memory(
+        segmented.texts, route=route, revision=segmented.revision, stage=stage, engine=engine, memory=memory,
+        progress=progress, chunk_size=chunk_size,
     )
     translations = rebuild(segmented, result.texts)
     return WindowTranslation(translations, result.translated, result.from_cache), segmented.revision

@@ -39,8 +39,9 @@ TITLE_LENGTH = 100
 # characters are other control characters is data, not text.
 _CONTROL_SHARE = 0.1
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-# Byte order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
-_BOMS = (
+# Byte order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one. A mark
+# overrides any declared charset (web pages too), as it does in browsers.
+BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -438,7 +439,7 @@ def decode_text(raw: bytes) -> str:
 
     Newlines become \\n.
     """
-    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    encoding = next((name for bom, name in BYTE_ORDER_MARKS if raw.startswith(bom)), None)
     if encoding is None and b"\x00" in raw:
         encoding = _bomless_utf16(raw)
         if encoding is None:

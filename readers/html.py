@@ -6,17 +6,9 @@ import codecs
 import re
 
 from core.errors import MissingExtra, UnreadableDocument
+from readers.documents import BYTE_ORDER_MARKS
 from readers.parsed import Parsed
 
-# Byte order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one. A mark
-# overrides any declared charset, as it does in browsers.
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 # <meta charset="...">, <meta http-equiv="Content-Type" content="text/html; charset=...">, and an
 # XHTML page's XML declaration. Browsers look in the first 1024 bytes; saved pages often put
 # scripts first, so the head is searched further.
@@ -68,7 +60,7 @@ def parse_html(raw: bytes) -> Parsed:
 
 def _decode(raw: bytes) -> str:
     """`raw` decoded by its byte order mark, else its declared charset, else as UTF-8."""
-    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    encoding = next((name for bom, name in BYTE_ORDER_MARKS if raw.startswith(bom)), None)
     if encoding is not None:
         return raw.decode(encoding, errors="replace").lstrip("\ufeff")
     declared = _DECLARED.search(raw[:_HEAD_BYTES])
