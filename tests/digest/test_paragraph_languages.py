@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Sequence
 from pathlib import Path
 
 from core.records import Digest, Document, Route
@@ -22,6 +21,7 @@ from digest.stages import (
     paragraphs_of,
     record,
 )
+from tests.digest.fakes import Bracketing
 from translate.detect import ScriptLangDetector, letter_scripts
 from translate.paragraphs import paragraph_languages
 
@@ -31,29 +31,9 @@ URDU_1 = "لاہور میں نیا کتب خانہ آج سے سب کے لیے ک
 URDU_2 = "شہر کے میئر نے کہا کہ یہ منصوبہ دو سال میں مکمل ہوا۔"
 ENGLISH_QUOTE = "The mayor told reporters that the library would stay open late on weekdays."
 HINDI_LINE = "भारत में नई लाइब्रेरी खुली है और सभी के लिए मुफ्त प्रवेश है।"
+NAMED = "[{model}: {segment}]"
 MENU = "Home | World | Sports | Business | Login"
 FOOTER = "Share on Facebook, Twitter, WhatsApp. Related articles. Copyright 2024 All rights reserved."
-
-
-class Bracketing:
-    """A fake model: brackets each segment, so the output shows which model took what."""
-
-    revision = "r1"
-
-    def __init__(self, model_id: str) -> None:
-        self.model_id: str | None = model_id
-        self.calls: list[list[str]] = []
-
-    @property
-    def max_input_tokens(self) -> int:
-        return 64
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def translate(self, segments: Sequence[str], *, source_code: str | None = None) -> list[str]:
-        self.calls.append(list(segments))
-        return [f"[{self.model_id}: {segment}]" for segment in segments]
 
 
 def _doc(name: str, body: str) -> Document:
@@ -67,7 +47,7 @@ def _detect_one(body: str) -> Detected:
 
 def _translate(body: str) -> tuple[str, dict[str, Bracketing]]:
     item = _detect_one(body)
-    fakes = {m: Bracketing(m) for m in (HI, UR)}
+    fakes = {m: Bracketing(m, NAMED) for m in (HI, UR)}
     result, revision = translate_window(
         [item.document], route=item.route, stage=fixed_translators(fakes), engine=LocalEngine(), memory=None,
         progress=NoProgress(), paragraph_routes=[item.paragraph_routes],
@@ -149,7 +129,7 @@ def test_the_digest_lists_each_languages_share_of_the_letters() -> None:
     assert item.languages == (("ur", round(urdu, 2)), ("en", round(1 - urdu, 2)))  # by letters, largest first
 
     stages = RunStages(
-        fixed_translators({m: Bracketing(m) for m in (HI, UR)}),
+        fixed_translators({m: Bracketing(m, NAMED) for m in (HI, UR)}),
         SummarizeStage.load(ModelHolder(ModelOptions()), kind="extractive", model_id="unused"),
     )
     [outcome] = list(process([item], stages=stages, engine=LocalEngine(), memory=None))

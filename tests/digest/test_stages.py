@@ -6,7 +6,7 @@ import multiprocessing
 import pickle
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -35,31 +35,11 @@ from digest.stages import (
     record,
 )
 from digest.state import StateStore
+from tests.digest.fakes import Bracketing
 
 HINDI = "पहला वाक्य यहाँ है। दूसरा वाक्य भी है।\nनया अनुच्छेद शुरू होता है।"
 URDU = "یہ پہلا جملہ ہے۔ یہ دوسرا جملہ ہے۔"
 ENGLISH = "The council met on Tuesday. It approved the plan.\nWork starts in March."
-
-
-class Bracketing:
-    """A fake model: brackets each segment, so the output shows what went in; records its calls."""
-
-    revision = "r1"
-
-    def __init__(self, model_id: str) -> None:
-        self.model_id: str | None = model_id
-        self.calls: list[list[str]] = []
-
-    @property
-    def max_input_tokens(self) -> int:
-        return 64
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def translate(self, segments: Sequence[str], *, source_code: str | None = None) -> list[str]:
-        self.calls.append(list(segments))
-        return [f"[{segment}] translated." for segment in segments]
 
 
 @pytest.fixture
