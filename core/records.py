@@ -106,6 +106,14 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class StageTime:
+    """How long one stage was busy in a run, and how many tokens its models generated."""
+
+    seconds: float = 0.0
+    tokens: int | None = None  # None for stages that generate nothing
+
+
+@dataclass(frozen=True)
 class Stats:
     """Counters reported in digest.json."""
 
@@ -115,6 +123,9 @@ class Stats:
     files_unchanged: int = 0
     seconds: float = 0.0
     lines_removed: int = 0  # chrome lines removed from the documents read this run
+    # Stage name -> busy time, in the order the stages ran. Summaries overlap the next window's
+    # translation, so the times can add up to more than `seconds`.
+    stages: tuple[tuple[str, StageTime], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol, TypeVar
+from concurrent.futures import Future
+from typing import Any, Protocol, TypeVar
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -36,9 +39,32 @@ class Engine(Protocol):
         """
         ...
 
+    def submit(self, stage: Callable[[In], Out], request: In) -> Future[Out]:
+        """Start one stage call while the driver goes on; its output (or error) comes through the future.
+
+        Args:
+            stage: a stage function or a stage object's method, taking one frozen record.
+            request: the record.
+
+        Returns:
+            A future holding the stage's output record, or the exception it raised.
+        """
+        ...
+
+    def close(self) -> None:
+        """Stop taking calls; calls already started finish in the background or are dropped."""
+        ...
+
 
 class LocalEngine:
-    """Runs every stage call in this process, one after another."""
+    """Runs stage calls in this process: `call` and `map` in the caller's thread, `submit` in one other.
+
+    The other thread lets a window's summaries run while the next window translates: both models
+    decode in native code that releases the GIL, so the two stages share the machine's cores.
+    """
+
+    def __init__(self) -> None:
+        self._background: _Worker | None = None
 
     def call(self, stage: Callable[[In], Out], request: In) -> Out:
         """Call `stage` here."""
@@ -48,3 +74,53 @@ class LocalEngine:
         """Call `stage` here on each request in turn, lazily, so a failure stops the rest."""
         for request in requests:
             yield stage(request)
+
+    def submit(self, stage: Callable[[In], Out], request: In) -> Future[Out]:
+        """Queue `stage(request)` for the background thread; calls run one at a time, in order."""
+        if self._background is None:
+            self._background = _Worker()
+        return self._background.submit(stage, request)
+
+    def close(self) -> None:
+        """Let the background thread end once its queue is done, without waiting for it."""
+        if self._background is not None:
+            self._background.stop()
+            self._background = None
+
+
+class _Worker:
+    """One daemon thread running queued calls in order.
+
+    A daemon, not a ThreadPoolExecutor: on Ctrl-C or SIGTERM the process must not wait for a
+    summary batch that is still decoding; the work it would finish is redone by the next run.
+    """
+
+    _STOP = object()
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="digest-stage", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[[In], Out], argument: In) -> Future[Out]:
+        future: Future[Out] = Future()
+        self._queue.put((future, fn, argument))
+        return future
+
+    def stop(self) -> None:
+        self._queue.put(self._STOP)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is self._STOP:
+                return
+            future, fn, argument = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(argument)
+            except BaseException as exc:  # handed to the driver, which decides what it means
+                future.set_exception(exc)
+            else:
+                future.set_result(result)

@@ -12,6 +12,8 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -35,6 +37,7 @@ from core.records import (
     ModelRoute,
     Route,
     Segment,
+    StageTime,
     Stats,
     Translation,
 )
@@ -63,6 +66,7 @@ from digest.stages import (
     rebuild,
     rebuild_paragraphs,
     strip_template,
+    summarizer_name,
 )
 from readers.chrome import document_key, fingerprints, template_lines
 from readers.documents import InputSet, check_inputs, read_document, walk_inputs
@@ -118,9 +122,9 @@ def route_options(settings: Settings) -> RouteOptions:
     return RouteOptions(lang=settings.lang, routes=tuple(settings.routes.items()), nllb_model=settings.nllb_model)
 
 
-def load_stages(settings: Settings) -> RunStages:
+def load_stages(settings: Settings, *, models: ModelHolder | None = None) -> RunStages:
     """The run's stages; an abstractive summarizer whose model is missing or broken fails the run now."""
-    models = ModelHolder(model_options(settings))
+    models = models or ModelHolder(model_options(settings))
     summarize = SummarizeStage.load(models, kind=settings.summarizer, model_id=settings.summary_model)
     return RunStages(TranslateStage(models), summarize)
 
@@ -195,12 +199,12 @@ def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progres
     found = find_inputs(inputs, settings=settings)
     progress.files_total(len(found.files))
     with StateStore.open(settings.out_dir) as state:
-        stages = load_stages(settings)
         run_id = state.begin_run()
+        engine = LocalEngine()
         try:
             result = _run_stages(
-                found, inputs, state=state, stages=stages, engine=LocalEngine(),
-                settings=settings, progress=progress, now=now, started=started,
+                found, inputs, state=state, engine=engine, settings=settings, progress=progress, now=now,
+                started=started,
             )
         except BaseException as exc:
             # Recorded, then re-raised for the CLI to report; finished work stays in the store.
@@ -211,6 +215,8 @@ def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progres
             except StateError:
                 log.debug("could not record run %s as %s", run_id, status.value, exc_info=True)
             raise
+        finally:
+            engine.close()
         state.finish_run(run_id, "failures" if result.digest.failures else "ok", result.digest.stats)
     return result
 
@@ -220,7 +226,6 @@ def _run_stages(
     inputs: Sequence[Path],
     *,
     state: StateStore,
-    stages: RunStages,
     engine: Engine,
     settings: Settings,
     progress: Progress,
@@ -232,13 +237,26 @@ def _run_stages(
     date = now.date().isoformat()
     day_dir = settings.out_dir / date
     failures: list[Failure] = list(found.failures)
-    loaded = engine.call(partial(read, max_bytes=settings.max_file_bytes), tuple(found.files))
-    loaded = remove_site_template(loaded, state=state, engine=engine, seen_on=date)
-    plan = incremental.plan(
-        loaded.documents, state=state, settings=settings, summarizer=stages.summarize.name,
-        revision=lambda model_id: engine.call(stages.translate.revision, model_id),
-    )
-    detections = engine.call(partial(detect, options=route_options(settings)), tuple(plan.todo))
+    clock = StageClock()
+    with clock("read"):
+        loaded = engine.call(partial(read, max_bytes=settings.max_file_bytes), tuple(found.files))
+        loaded = remove_site_template(loaded, state=state, engine=engine, seen_on=date)
+    models = ModelHolder(model_options(settings))
+    translate_stage = TranslateStage(models)
+    with clock("plan"):
+        plan = incremental.plan(
+            loaded.documents, state=state, settings=settings,
+            summarizer=summarizer_name(settings.summarizer, settings.summary_model),
+            revision=lambda model_id: engine.call(translate_stage.revision, model_id),
+        )
+    stages: RunStages | None = None
+    if plan.todo:
+        # Loaded only when there is work: an unchanged rerun loads no model at all. A summarizer
+        # that is missing or broken still fails the run before any document is translated.
+        with clock("load"):
+            stages = load_stages(settings, models=models)
+    with clock("detect"):
+        detections = engine.call(partial(detect, options=route_options(settings)), tuple(plan.todo))
     for failure in [*loaded.failures, *detections.failures]:
         failures.append(failure)
         progress.file_done(failure.path, ok=False)
@@ -252,16 +270,20 @@ def _run_stages(
         progress.file_done(reuse.entry.path, ok=True)
 
     translated = from_cache = 0
-    outcomes = process(detections.detected, stages=stages, engine=engine, memory=state.memory, progress=progress)
-    for outcome in outcomes:
-        failures += outcome.failures
-        translated += outcome.translated
-        from_cache += outcome.from_cache
-        for done in outcome.finished:
-            entry = incremental.record_finished(
-                done, state=state, day_dir=day_dir, taken={e.translation for e in entries.values()}
-            )
-            entries[entry.path] = entry
+    if stages is not None:
+        outcomes = process(
+            detections.detected, stages=stages, engine=engine, memory=state.memory, progress=progress, clock=clock
+        )
+        for outcome in outcomes:
+            failures += outcome.failures
+            translated += outcome.translated
+            from_cache += outcome.from_cache
+            with clock("record"):
+                for done in outcome.finished:
+                    entry = incremental.record_finished(
+                        done, state=state, day_dir=day_dir, taken={e.translation for e in entries.values()}
+                    )
+                    entries[entry.path] = entry
 
     if settings.new_only:
         entries = incremental.merge_earlier_today(entries, day_dir=day_dir, failed={f.path for f in failures})
@@ -280,11 +302,13 @@ def _run_stages(
             files_unchanged=plan.unchanged,
             seconds=round(time.monotonic() - started, 2),
             lines_removed=sum(len(document.removed) for document in plan.todo),
+            stages=clock.times(stages, engine=engine),
         ),
     )
     written: tuple[Path, ...] = ()
     if entries_sorted or digest.failures or not settings.skip_empty:
-        written = _write(settings.out_dir, digest, site_url=settings.site_url)
+        with clock("publish"):
+            written = _write(settings.out_dir, digest, site_url=settings.site_url)
         state.mark_digested([incremental.key(Path(e.path)) for e in entries_sorted], date=date,
                             at=digest.generated_at)
     languages: dict[str, int] = {}
@@ -327,58 +351,125 @@ def process(
     engine: Engine,
     memory: TranslationMemory | None,
     progress: Progress | None = None,
+    clock: StageClock | None = None,
 ) -> Iterator[WindowOutcome]:
     """Translate and summarize documents, one window of a route at a time, yielding each window's outcome.
 
-    The memory (None: none) is looked up before a window's segments go out and written as each
-    chunk comes back; the caller records each outcome as it is yielded.
+    A window's summaries go to the engine's background (`Engine.submit`) and run while the next
+    window translates, so the two stages share the machine; outcomes are yielded as each window's
+    summaries come back. The memory (None: none) is looked up before a window's segments go out and
+    written as each chunk comes back; the caller records each outcome as it is yielded.
     """
     progress = progress or NoProgress()
+    clock = clock or StageClock()
     groups: dict[tuple[str, str | None, str | None], list[Detected]] = {}
     for item in detected:
         groups.setdefault(item.route.key, []).append(item)
+    pending: _Summarizing | None = None
     for items in groups.values():
         for window in windows(items, size=WINDOW_SEGMENTS):
-            yield _process_window(window, stages=stages, engine=engine, memory=memory, progress=progress)
+            with clock("translate"):
+                translated = _translate_stage(window, stages=stages, engine=engine, memory=memory, progress=progress)
+            if isinstance(translated, WindowOutcome):  # the whole window failed
+                yield translated
+                continue
+            summarizing = _Summarizing(
+                window, *translated, engine.submit(stages.summarize.summarize, SummarizeRequest(
+                    tuple(t.text for t in translated[0].translations)
+                )),
+            )
+            if pending is not None:
+                yield _finish(pending, stages=stages, progress=progress)
+            pending = summarizing
+    if pending is not None:
+        yield _finish(pending, stages=stages, progress=progress)
 
 
-def _process_window(
+@dataclass(frozen=True)
+class _Summarizing:
+    """A translated window whose summaries are on their way."""
+
+    window: Sequence[Detected]
+    result: WindowTranslation
+    revision: str | None
+    summaries: Future[tuple[str, ...]]
+
+
+def _translate_stage(
     window: Sequence[Detected],
     *,
     stages: RunStages,
     engine: Engine,
     memory: TranslationMemory | None,
     progress: Progress,
-) -> WindowOutcome:
-    """Translate and summarize one window of documents sharing a route."""
-    route = window[0].route
+) -> tuple[WindowTranslation, str | None] | WindowOutcome:
+    """Translate one window of documents sharing a route; a failure fails the whole window."""
     for item in window:
         progress.file_started(str(item.document.path))
     try:
-        result, revision = translate_window(
-            [item.document for item in window], route=route, stage=stages.translate, engine=engine,
+        return translate_window(
+            [item.document for item in window], route=window[0].route, stage=stages.translate, engine=engine,
             memory=memory, progress=progress, paragraph_routes=[item.paragraph_routes for item in window],
         )
-        texts = tuple(t.text for t in result.translations)
-        summaries = engine.call(stages.summarize.summarize, SummarizeRequest(texts))
-    except StateError:
-        raise  # the store failing is no fault of these files: the run stops before publishing
-    except DigestError as exc:
-        return WindowOutcome([], _fail_all(window, str(exc), progress))
     except Exception as exc:
-        log.debug("unexpected error in %s", [str(i.document.path) for i in window], exc_info=True)
-        message = f"unexpected error: {type(exc).__name__}: {exc} (run with --verbose for details)"
-        return WindowOutcome([], _fail_all(window, message, progress))
+        return _failed(window, exc, progress)
+
+
+def _finish(pending: _Summarizing, *, stages: RunStages, progress: Progress) -> WindowOutcome:
+    """Wait for a window's summaries and check each document."""
+    window, result = pending.window, pending.result
+    try:
+        summaries = pending.summaries.result()
+    except Exception as exc:
+        return _failed(window, exc, progress)
     finished: list[Finished] = []
     failures: list[Failure] = []
     for item, translation, summary in zip(window, result.translations, summaries):
-        outcome = check(item, translation, summary, revision=revision, summarizer=stages.summarize)
+        outcome = check(item, translation, summary, revision=pending.revision, summarizer=stages.summarize)
         if isinstance(outcome, Failure):
             failures.append(outcome)
         else:
             finished.append(outcome)
         progress.file_done(str(item.document.path), ok=not isinstance(outcome, Failure))
     return WindowOutcome(finished, failures, result.translated, result.from_cache)
+
+
+def _failed(window: Sequence[Detected], exc: Exception, progress: Progress) -> WindowOutcome:
+    """Every document of `window` failed with `exc`; a failing store stops the run instead."""
+    if isinstance(exc, StateError):
+        raise exc  # the store failing is no fault of these files: the run stops before publishing
+    if isinstance(exc, DigestError):
+        return WindowOutcome([], _fail_all(window, str(exc), progress))
+    log.debug("unexpected error in %s", [str(i.document.path) for i in window], exc_info=exc)
+    message = f"unexpected error: {type(exc).__name__}: {exc} (run with --verbose for details)"
+    return WindowOutcome([], _fail_all(window, message, progress))
+
+
+class StageClock:
+    """Busy seconds per stage, measured by the driver around each stage's calls."""
+
+    def __init__(self) -> None:
+        self._seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._seconds[stage] = self._seconds.get(stage, 0.0) + time.perf_counter() - started
+
+    def times(self, stages: RunStages | None, *, engine: Engine) -> tuple[tuple[str, StageTime], ...]:
+        """Each stage's time; translation and summaries with the tokens their models generated.
+
+        Summaries run beside the driver, so theirs is the summarize stage's own busy time.
+        """
+        out = {name: StageTime(seconds) for name, seconds in self._seconds.items()}
+        if stages is not None:
+            translation = engine.call(stages.translate.usage, None)
+            out["translate"] = StageTime(out.get("translate", StageTime()).seconds, translation.tokens)
+            out["summarize"] = engine.call(stages.summarize.usage, None)
+        return tuple(out.items())
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.names import display_path
-from core.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
+from core.records import Digest, DigestEntry, Failure, Route, Skipped, StageTime, Stats
 
 LANGUAGE_NAMES: Mapping[str, str] = {
     "af": "Afrikaans",
@@ -227,6 +227,7 @@ def digest_to_json(d: Digest) -> str:
             "files_unchanged": d.stats.files_unchanged,
             "seconds": round(d.stats.seconds, 2),
             "lines_removed": d.stats.lines_removed,
+            **({"stages": _stage_times(d.stats.stages)} if d.stats.stages else {}),
         },
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -274,8 +275,32 @@ def digest_from_json(text: str) -> Digest:
             files_unchanged=_int(stats, "files_unchanged"),
             seconds=_number(stats, "seconds", "stats", default=0.0),
             lines_removed=_int(stats, "lines_removed"),
+            stages=_stages(stats),
         ),
     )
+
+
+def _stage_times(stages: tuple[tuple[str, StageTime], ...]) -> dict[str, dict[str, float | int]]:
+    out: dict[str, dict[str, float | int]] = {}
+    for name, time in stages:
+        out[name] = {"seconds": round(time.seconds, 2)}
+        if time.tokens is not None:
+            out[name]["tokens"] = time.tokens
+            if time.seconds > 0:
+                out[name]["tokens_per_second"] = round(time.tokens / time.seconds, 1)
+    return out
+
+
+def _stages(stats: Mapping[str, Any]) -> tuple[tuple[str, StageTime], ...]:
+    stages = _mapping(stats.get("stages", {}), "stats: stages")
+    out: list[tuple[str, StageTime]] = []
+    for name, value in stages.items():
+        entry = _mapping(value, f"stats: stages: {name}")
+        tokens = entry.get("tokens")
+        if tokens is not None and (not isinstance(tokens, int) or isinstance(tokens, bool)):
+            raise ValueError(f"stats: stages: {name}: tokens must be an integer")
+        out.append((str(name), StageTime(_number(entry, "seconds", "stats", default=0.0), tokens)))
+    return tuple(out)
 
 
 def is_date(text: str) -> bool:

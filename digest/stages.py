@@ -22,13 +22,23 @@ folder); see digest.pipeline and digest.incremental.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import DigestError, ModelUnavailable, UnsupportedLanguage
-from core.records import Detection, DigestEntry, Document, Failure, ModelRoute, Segment, Translation
+from core.records import (
+    Detection,
+    DigestEntry,
+    Document,
+    Failure,
+    ModelRoute,
+    Segment,
+    StageTime,
+    Translation,
+)
 from readers.documents import read_document, remove_template
 from seq2seq.hub import ModelLocation, locate_model
 
@@ -331,6 +341,8 @@ class TranslateStage:
 
     def __init__(self, models: ModelHolder | _Translators) -> None:
         self.models = models
+        self._seconds = 0.0
+        self._tokens = 0
 
     def revision(self, model_id: str) -> str:
         """The revision of `model_id`'s translator (converted weights have their own)."""
@@ -346,14 +358,26 @@ class TranslateStage:
         """One English text per segment, in order."""
         if not request.segments:
             return ()
-        outputs = self.models.translator(request.model_id).translate(
-            list(request.segments), source_code=request.source_code
-        )
+        translator = self.models.translator(request.model_id)
+        started, before = time.perf_counter(), generated_tokens(translator)
+        outputs = translator.translate(list(request.segments), source_code=request.source_code)
+        self._seconds += time.perf_counter() - started
+        self._tokens += generated_tokens(translator) - before
         if len(outputs) != len(request.segments):
             raise RuntimeError(
                 f"{request.model_id} returned {len(outputs)} translations for {len(request.segments)} segments"
             )
         return tuple(outputs)
+
+    def usage(self, _request: object = None) -> StageTime:
+        """Seconds spent translating in this process, and the tokens generated."""
+        return StageTime(self._seconds, self._tokens)
+
+
+def generated_tokens(model: object) -> int:
+    """Tokens a model-backed stage object has generated so far (0 for one without a model runner)."""
+    # The seq2seq runners count what they generate; fakes and the extractive summarizer have none.
+    return int(getattr(getattr(model, "runner", None), "generated_tokens", 0))
 
 
 class _Translators:
@@ -409,6 +433,8 @@ class SummarizeStage:
         self.summarizer = summarizer
         self.kind = kind
         self.model_id = model_id
+        self._seconds = 0.0
+        self._tokens = 0
 
     @classmethod
     def load(cls, models: ModelHolder, *, kind: str, model_id: str) -> SummarizeStage:
@@ -422,7 +448,15 @@ class SummarizeStage:
 
     def summarize(self, request: SummarizeRequest) -> tuple[str, ...]:
         """One summary per text, in order."""
-        return tuple(self.summarizer.summarize(list(request.texts)))
+        started, before = time.perf_counter(), generated_tokens(self.summarizer)
+        summaries = tuple(self.summarizer.summarize(list(request.texts)))
+        self._seconds += time.perf_counter() - started
+        self._tokens += generated_tokens(self.summarizer) - before
+        return summaries
+
+    def usage(self, _request: object = None) -> StageTime:
+        """Seconds spent summarizing in this process, and the tokens generated (None: extractive)."""
+        return StageTime(self._seconds, self._tokens if self.kind == "abstractive" else None)
 
 
 def summarizer_name(kind: str, model_id: str) -> str:

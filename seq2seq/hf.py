@@ -294,6 +294,7 @@ class Seq2SeqRunner:
         self._tokenizer: Any = None
         self._model: Any = None
         self._device: str | None = None
+        self.generated_tokens = 0  # by every generate() call so far: a run's tokens/s
 
     @property
     def tokenizer(self) -> Any:
@@ -373,7 +374,9 @@ class Seq2SeqRunner:
         # The budget counts hypotheses: beam search keeps num_beams of them per row, each with its own
         # cache and logits over the whole vocabulary, so memory stays bounded whatever the beam size.
         budget = max(1, self.max_batch_tokens // max(1, self.options.num_beams))
-        return run_batched(rows, [len(ids) for ids in inputs], run, max_tokens=budget)
+        generated = run_batched(rows, [len(ids) for ids in inputs], run, max_tokens=budget)
+        self.generated_tokens += sum(len(ids) for ids in generated)
+        return generated
 
     def _generate_batch(
         self,

@@ -7,7 +7,7 @@ import pickle
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -201,6 +201,12 @@ class PoolEngine:
 
     def map(self, stage: Callable[[Any], Any], requests: Iterable[Any]) -> Iterator[Any]:
         return self.pool.map(stage, requests)
+
+    def submit(self, stage: Callable[[Any], Any], request: Any) -> Future[Any]:
+        return self.pool.submit(stage, request)
+
+    def close(self) -> None:
+        pass
 
 
 def test_the_same_stage_calls_run_unchanged_in_worker_processes(inputs: list[Path]) -> None:
