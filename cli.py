@@ -44,7 +44,16 @@ RouteOpt = Annotated[
 Backend = Annotated[Optional[str], typer.Option("--backend", help="auto, hf (transformers) or ct2 (CTranslate2).")]
 Device = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda.")]
 Beams = Annotated[Optional[int], typer.Option("--beams", min=1, help="Beam size (default: the model's own).")]
-Fast = Annotated[bool, typer.Option("--fast", help="Greedy decoding (beam size 1): faster, slightly rougher.")]
+Fast = Annotated[
+    bool, typer.Option("--fast", help="Greedy decoding (beam size 1) for translations and summaries: faster, slightly rougher.")
+]
+SummaryBeams = Annotated[
+    Optional[int], typer.Option("--summary-beams", min=1, help="Beam size of the summarizer (default: its model's own).")
+]
+SummaryBatchTokens = Annotated[
+    Optional[int],
+    typer.Option("--summary-batch-tokens", help="Tokens in one summarizer batch, counting every beam [default: the summarizer's].")
+]
 BatchTokens = Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Tokens in one batch, counting every beam [default: 4096].")]
 Offline = Annotated[bool, typer.Option("--offline", help="Never contact the Hugging Face hub (as HF_HUB_OFFLINE=1).")]
 Config = Annotated[Optional[Path], typer.Option("--config", help="TOML settings file [env: DIGEST_CONFIG].")]
@@ -78,6 +87,8 @@ def _settings(config: Path | None = None, **flags: Any) -> Any:
         flags["routes"] = ",".join(routes)
     if flags.pop("fast", False):
         flags["num_beams"] = 1
+        if "summary_beams" in flags:
+            flags["summary_beams"] = 1
     if flags.get("offline") is False:
         flags["offline"] = None  # an unset flag must not override DIGEST_OFFLINE
     for name in ("new_only", "skip_empty", "wait_for_lock", "follow_outside_links"):
@@ -161,6 +172,8 @@ def run(
     beams: Beams = None,
     fast: Fast = False,
     max_batch_tokens: BatchTokens = None,
+    summary_beams: SummaryBeams = None,
+    summary_batch_tokens: SummaryBatchTokens = None,
     max_file_bytes: MaxFileBytes = None,
     new_only: Annotated[bool, typer.Option("--new-only", help="Only files new or changed since the last digest.")] = False,
     skip_empty: Annotated[bool, typer.Option("--skip-empty", help="Write no digest on a night with nothing new.")] = False,
@@ -192,6 +205,8 @@ def run(
             num_beams=beams,
             fast=fast,
             max_batch_tokens=max_batch_tokens,
+            summary_beams=summary_beams,
+            summary_batch_tokens=summary_batch_tokens,
             max_file_bytes=max_file_bytes,
             new_only=new_only,
             skip_empty=skip_empty,

@@ -114,6 +114,8 @@ def model_options(settings: Settings) -> ModelOptions:
         max_batch_tokens=settings.max_batch_tokens,
         model_dir=settings.model_dir,
         offline=settings.offline,
+        summary_beams=settings.summary_beams,
+        summary_batch_tokens=settings.summary_batch_tokens,
     )
 
 
@@ -307,8 +309,7 @@ def _run_stages(
     )
     written: tuple[Path, ...] = ()
     if entries_sorted or digest.failures or not settings.skip_empty:
-        with clock("publish"):
-            written = _write(settings.out_dir, digest, site_url=settings.site_url)
+        written = _write(settings.out_dir, digest, site_url=settings.site_url)
         state.mark_digested([incremental.key(Path(e.path)) for e in entries_sorted], date=date,
                             at=digest.generated_at)
     languages: dict[str, int] = {}

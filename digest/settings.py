@@ -35,6 +35,8 @@ class Settings:
     device: str = "auto"
     num_beams: int | None = None  # None: the model's generation config
     max_batch_tokens: int = 4096
+    summary_beams: int | None = None  # the summarizer's own; None: its model's generation config
+    summary_batch_tokens: int | None = None  # None: the summarizer's default budget
     max_file_bytes: int = 20 * 1024 * 1024
     offline: bool = False  # also honoured through HF_HUB_OFFLINE=1
     new_only: bool = False
@@ -94,6 +96,8 @@ _CONVERTERS = {
     "device": str,
     "num_beams": _optional_int,
     "max_batch_tokens": int,
+    "summary_beams": _optional_int,
+    "summary_batch_tokens": _optional_int,
     "max_file_bytes": int,
     "offline": _bool,
     "new_only": _bool,
@@ -170,11 +174,15 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(f"invalid {name} {value!r}: choose one of {', '.join(allowed)}")
     if settings.num_beams is not None and settings.num_beams < 1:
         raise ConfigError(f"num_beams must be at least 1, got {settings.num_beams}: pass --beams 1 or more")
-    if settings.max_batch_tokens < 16:
+    if settings.summary_beams is not None and settings.summary_beams < 1:
         raise ConfigError(
-            f"max_batch_tokens must be at least 16, got {settings.max_batch_tokens}: "
-            "pass --max-batch-tokens 16 or more"
+            f"summary_beams must be at least 1, got {settings.summary_beams}: pass --summary-beams 1 or more"
         )
+    for name in ("max_batch_tokens", "summary_batch_tokens"):
+        value = getattr(settings, name)
+        if value is not None and value < 16:
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"{name} must be at least 16, got {value}: pass {flag} 16 or more")
     if settings.max_file_bytes < 1:
         # 0 or less would refuse every file as too large: never what was meant.
         raise ConfigError(

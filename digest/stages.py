@@ -60,6 +60,8 @@ class ModelOptions:
     max_batch_tokens: int = 4096
     model_dir: Path | None = None
     offline: bool = False
+    summary_beams: int | None = None  # the summarizer decodes with its own settings
+    summary_batch_tokens: int | None = None  # None: the summarizer's default budget
 
 
 @dataclass(frozen=True)
@@ -203,13 +205,14 @@ class ModelHolder:
         from summarize.registry import get_summarizer
 
         location = self.locate(model_id) if kind == "abstractive" else None
+        budget = {"max_batch_tokens": self.options.summary_batch_tokens} if self.options.summary_batch_tokens else {}
         summarizer = get_summarizer(
             kind,
             location=location,
             backend=self.options.backend,
             device=self.options.device,
-            num_beams=self.options.num_beams,
-            max_batch_tokens=self.options.max_batch_tokens,
+            num_beams=self.options.summary_beams,
+            **budget,
         )
         prepare = getattr(summarizer, "prepare", None)
         if prepare is not None:

@@ -197,3 +197,27 @@ def test_under_auto_a_model_ct2_cannot_convert_falls_back_with_one_warning(
     assert error.startswith(f"the ct2 backend cannot use {MARIAN} (") and "relu6" in error
     assert error.endswith("use --backend hf")
     assert_only_failure_lines(explicit.stderr)
+
+
+def test_an_unchanged_rerun_loads_no_model_and_a_changed_file_still_fails_early(
+    tiny_model_dir: Path, tmp_path: Path, inbox: Path
+) -> None:
+    models = copy_models(tiny_model_dir, tmp_path, MARIAN, BART_MODEL)
+    out = tmp_path / "out"
+    first = run_cli("run", inbox, "--model-dir", models, "--out", out, "--backend", "hf")
+    assert first.returncode == 0, first.stderr
+    (models / BART_MODEL / "config.json").write_text("not json at all", encoding="utf-8")
+
+    # Nothing changed: nothing to summarize, so the broken summarizer is never loaded.
+    again = run_cli("run", inbox, "--model-dir", models, "--out", out, "--backend", "hf")
+    assert again.returncode == 0, again.stderr
+    _day, digest = load_digest(out)
+    assert digest["stats"]["files_unchanged"] == 1 and len(digest["items"]) == 1
+    assert "translate" not in digest["stats"]["stages"]
+
+    # A changed file needs the summarizer: the run stops on it before translating anything.
+    with (inbox / HINDI).open("a", encoding="utf-8") as f:
+        f.write("\nयह एक नया वाक्य है।\n")
+    changed = run_cli("run", inbox, "--model-dir", models, "--out", out, "--backend", "hf")
+    assert changed.returncode == 1
+    assert changed.stderr.strip().startswith(f"error: model {BART_MODEL} is broken: ")

@@ -44,3 +44,12 @@ def test_a_run_over_the_samples_gives_the_golden_items(tiny_model_dir: Path, tmp
     assert result.returncode == 0, result.stderr
     expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert golden_view(tmp_path / "out") == expected
+
+    # The stages' busy times and the tokens the models generated, for the run's speed figures.
+    _day, digest = load_digest(tmp_path / "out")
+    stages = digest["stats"]["stages"]
+    assert {"read", "plan", "load", "detect", "translate", "summarize", "record"} <= set(stages)
+    assert all(stage["seconds"] >= 0 for stage in stages.values())
+    for name in ("translate", "summarize"):
+        assert stages[name]["tokens"] > 0
+        assert stages[name]["tokens_per_second"] > 0

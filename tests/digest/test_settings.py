@@ -75,3 +75,40 @@ def test_max_file_bytes_below_one_is_refused_from_any_layer(value: str, tmp_path
         resolve_settings({"max_file_bytes": int(value)})
     with pytest.raises(ConfigError, match="max_file_bytes must be at least 1"):
         resolve_settings(env={"DIGEST_MAX_FILE_BYTES": value})
+
+
+def test_the_summarizer_has_its_own_beams_and_batch_budget() -> None:
+    settings = resolve_settings(
+        {"num_beams": 1}, env={"DIGEST_SUMMARY_BEAMS": "2", "DIGEST_SUMMARY_BATCH_TOKENS": "8192"}
+    )
+    assert (settings.num_beams, settings.summary_beams, settings.summary_batch_tokens) == (1, 2, 8192)
+    defaults = resolve_settings({}, env={})
+    assert defaults.summary_beams is None and defaults.summary_batch_tokens is None
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        ({"summary_beams": 0}, "summary_beams must be at least 1, got 0: pass --summary-beams 1 or more"),
+        ({"summary_batch_tokens": 8}, "summary_batch_tokens must be at least 16, got 8: pass --summary-batch-tokens"),
+    ],
+)
+def test_bad_summarizer_settings_are_usage_errors(flags: dict[str, int], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        resolve_settings(flags, env={})
+
+
+def test_the_summarizer_is_built_with_its_own_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import summarize.registry
+    from digest.stages import ModelHolder, ModelOptions
+
+    seen: dict[str, object] = {}
+
+    def fake_get_summarizer(kind: str, **options: object) -> object:
+        seen.update(options)
+        return summarize.registry.ExtractiveSummarizer()
+
+    monkeypatch.setattr(summarize.registry, "get_summarizer", fake_get_summarizer)
+    options = ModelOptions(num_beams=1, max_batch_tokens=1000, summary_beams=3, summary_batch_tokens=9000)
+    ModelHolder(options).summarizer("extractive", "unused")
+    assert seen["num_beams"] == 3 and seen["max_batch_tokens"] == 9000
