@@ -17,7 +17,7 @@ from digest.stages import TranslateRequest
 if TYPE_CHECKING:
     from digest.state import TranslationMemory
 
-DEFAULT_CHUNK_SIZE = 64
+DEFAULT_CHUNK_SIZE = 128
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,9 @@ def translate_cached(
     if memory is not None and unique:
         found = memory.lookup(key.model_id, key.revision, key.source_code, unique)
         done = {unique[i]: text for i, text in found.items() if _usable(unique[i], text)}
-    missing = [segment for segment in unique if segment not in done]
+    # Longest first, so each chunk holds segments of similar length and the model's batches
+    # (sorted again inside the chunk) pad little and stop at similar lengths.
+    missing = sorted((segment for segment in unique if segment not in done), key=len, reverse=True)
     served = len(segments) - len(missing)
     if served:
         report(served)

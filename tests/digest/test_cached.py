@@ -88,7 +88,7 @@ def test_a_segment_seen_in_another_file_is_not_translated_again(store: StateStor
     one = cached(inner, store.memory, ["shared line", "only in file one"])
     two = cached(inner, store.memory, ["only in file two", "shared line"])
     assert two.texts == ("ONLY IN FILE TWO [rev1]", "SHARED LINE [rev1]")
-    assert inner.sent == ["shared line", "only in file one", "only in file two"]
+    assert inner.sent == ["only in file one", "shared line", "only in file two"]  # longest first
     assert (one.translated + two.translated, one.from_cache + two.from_cache) == (3, 1)
 
 
@@ -214,5 +214,17 @@ def test_empty_translations_of_real_text_are_neither_kept_nor_served(store: Stat
     out = cached(repaired, store.memory, ["ek", "do", "teen"])
 
     assert out.texts == ("EK [rev1]", "DO [rev1]", "TEEN [rev1]")
-    assert repaired.sent == ["ek", "do", "teen"]
+    assert sorted(repaired.sent) == ["do", "ek", "teen"]
     assert (out.translated, out.from_cache) == (3, 0)
+
+
+def test_segments_go_out_longest_first_so_each_chunk_holds_similar_lengths(store: StateStore) -> None:
+    inner = CountingTranslator()
+    segments = ["a", "a much longer segment here", "mid size", "tiny", "the longest segment of them all"]
+    result = cached(inner, store.memory, segments, chunk_size=2)
+    assert [segments for segments, _code in inner.calls] == [
+        ["the longest segment of them all", "a much longer segment here"],
+        ["mid size", "tiny"],
+        ["a"],
+    ]
+    assert result.texts == tuple(f"{s.upper()} [rev1]" for s in segments)  # back in the order given
