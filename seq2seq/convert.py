@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gc
+import contextlib
 import json
 import os
 import re
@@ -15,7 +15,6 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -169,15 +168,10 @@ def _converter_class() -> Any:
     from ctranslate2.converters import TransformersConverter
 
     class Converter(TransformersConverter):  # type: ignore[misc]
-        def _load(self) -> Any:
-            spec = super()._load()
-            # The torch model is gone once the spec is built (nn.Module holds reference cycles), so
-            # quantizing the spec's weights one by one releases the float ones as it goes.
-            gc.collect()
-            return spec
-
         def load_model(self, model_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
-            with _weights_read_not_mapped():
+            # Mapped, float32 weights are used in place; read, they would all be copied at once.
+            as_float16 = getattr(self, "_load_as_float16", False)
+            with _weights_read_not_mapped() if as_float16 else contextlib.nullcontext():
                 model = super().load_model(model_class, model_name_or_path, **kwargs)
             if getattr(model.config, "model_type", None) == "bart":
                 for name, value in _BART_LEGACY.items():
@@ -202,7 +196,7 @@ class ConversionCrashed(RuntimeError):
 _LOAD_AS_FLOAT16 = {"int8", "int8_float32", "int8_float16", "float16"}
 
 
-@contextmanager
+@contextlib.contextmanager
 def _weights_read_not_mapped() -> Iterator[None]:
     # transformers memory-maps safetensors files, and every page of the mapping it touches counts in
     # the process's resident memory until the file is closed: loading distilBART as float16 touched
@@ -283,7 +277,7 @@ def _child_main() -> None:
     location = ModelLocation(where["model_id"], Path(where["path"]), where["revision"], where["origin"])
     try:
         _convert_here(location, Path(request["out"]), quantization=request["quantization"])
-    except Exception as exc:  # noqa: BLE001 - the converter raises anything; the parent reports it as one line
+    except Exception as exc:  # noqa: BLE001 - the converter raises anything; sent as one line
         json.dump({"error": first_line(exc), "details": traceback.format_exc()}, answer)
     else:
         json.dump({"error": None}, answer)

@@ -96,7 +96,9 @@ def test_a_touched_config_is_hashed_again_to_the_same_revision(
     assert len(hashed) == 2
 
 
-@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe", b"[1, 2]", b'{"version": 1, "checkpoints": []}'])
+@pytest.mark.parametrize(
+    "content", [b"{not json", b"\xff\xfe", b"[1, 2]", b'{"version": 1, "checkpoints": []}']
+)
 def test_a_corrupt_cache_is_ignored_and_replaced(
     folder: Path, hashed: list[tuple[str, ...]], content: bytes
 ) -> None:
@@ -109,7 +111,9 @@ def test_a_corrupt_cache_is_ignored_and_replaced(
     assert len(hashed) == 2  # hashed once more, then cached again
 
 
-def test_an_unwritable_cache_only_means_hashing_every_run(folder: Path, hashed: list[tuple[str, ...]]) -> None:
+def test_an_unwritable_cache_only_means_hashing_every_run(
+    folder: Path, hashed: list[tuple[str, ...]]
+) -> None:
     # A file where the cache folder should be: nothing can be written under it, even as root.
     blocker = Path(os.environ["XDG_CACHE_HOME"])
     blocker.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +129,8 @@ def test_revisions_of_single_format_checkpoints_are_what_they_were(tmp_path: Pat
     def old_revision(folder: Path, patterns: tuple[str, ...]) -> str:
         # The revision before transformers' preference was followed: every weights file, by name.
         digest = hashlib.sha256()
-        for path in [*sorted({p for pattern in patterns for p in folder.glob(pattern)}), folder / "config.json"]:
+        weights = sorted({p for pattern in patterns for p in folder.glob(pattern)})
+        for path in [*weights, folder / "config.json"]:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
         return "sha256-" + digest.hexdigest()[:16]
