@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import threading
 import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from core.errors import BackendFailed, BackendUnavailable, ConfigError, first_line
 from seq2seq.hf import broken, load_tokenizer, read_checkpoint_config
-from seq2seq.hub import ModelLocation
+from seq2seq.hub import ModelLocation, user_cache_root
 
 # Written last into a conversion folder: a folder without it (or whose files no longer match it)
 # is a crashed or damaged conversion and is never loaded.
@@ -49,10 +57,7 @@ _STALE_AFTER = 3600.0
 
 def default_cache_root(model_dir: Path | None) -> Path:
     """Where converted models live: beside the models in `model_dir`, else the user cache."""
-    if model_dir is not None:
-        return Path(model_dir)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "digest"
+    return Path(model_dir) if model_dir is not None else user_cache_root()
 
 
 def default_quantization(device: str) -> str:
@@ -134,7 +139,8 @@ def convert_model(location: ModelLocation, *, quantization: str, cache_root: Pat
         try:
             _convert_into(location, staging, quantization=quantization)
         except Exception as exc:
-            raise BackendFailed(location.model_id, f"conversion failed: {first_line(exc)}") from exc
+            reason = exc.reason if isinstance(exc, ConversionCrashed) else first_line(exc)
+            raise BackendFailed(location.model_id, f"conversion failed: {reason}") from exc
         _write_manifest(staging, location=location, quantization=quantization, version=ctranslate2.__version__)
         _publish(staging, target)
     finally:
@@ -163,7 +169,10 @@ def _converter_class() -> Any:
 
     class Converter(TransformersConverter):  # type: ignore[misc]
         def load_model(self, model_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
-            model = super().load_model(model_class, model_name_or_path, **kwargs)
+            # Mapped, float32 weights are used in place; read, they would all be copied at once.
+            as_float16 = getattr(self, "_load_as_float16", False)
+            with _weights_read_not_mapped() if as_float16 else contextlib.nullcontext():
+                model = super().load_model(model_class, model_name_or_path, **kwargs)
             if getattr(model.config, "model_type", None) == "bart":
                 for name, value in _BART_LEGACY.items():
                     if not hasattr(model.config, name):
@@ -173,7 +182,116 @@ def _converter_class() -> Any:
     return Converter
 
 
+class ConversionCrashed(RuntimeError):
+    """The converter failed in its child process; `reason` is the child's error as one line."""
+
+    def __init__(self, reason: str, details: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}\n{details}".rstrip())
+
+
+# Quantizations whose weights end at 16 bits or fewer: the checkpoint is loaded as float16, so the
+# float32 model (1.2 GB for distilBART) is never built. float32, int16 and the bfloat16 types keep
+# the checkpoint's own precision (float16 rounding before bfloat16 rounding would change weights).
+_LOAD_AS_FLOAT16 = {"int8", "int8_float32", "int8_float16", "float16"}
+
+
+@contextlib.contextmanager
+def _weights_read_not_mapped() -> Iterator[None]:
+    # transformers memory-maps safetensors files, and every page of the mapping it touches counts in
+    # the process's resident memory until the file is closed: loading distilBART as float16 touched
+    # its whole 1.2 GB float32 file besides the 0.6 GB float16 copy. Read tensor by tensor instead
+    # (safetensors' "pread" backend, what transformers itself uses on Windows); only the converter's
+    # child process loads this way, and only where transformers names the backend it wants.
+    from transformers import modeling_utils
+
+    mapped = getattr(modeling_utils, "safe_open", None)
+    if mapped is None:
+        yield
+        return
+
+    def safe_open(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("backend") == "mmap":
+            kwargs["backend"] = "pread"
+        return mapped(*args, **kwargs)
+
+    modeling_utils.safe_open = safe_open
+    try:
+        yield
+    finally:
+        modeling_utils.safe_open = mapped
+
+
 def _convert_into(location: ModelLocation, out: Path, *, quantization: str) -> None:
+    # In a child process: the converter holds the whole torch model and its converted copy at once,
+    # memory the parent would otherwise keep (Python rarely returns freed memory to the system) for
+    # the rest of a run that goes on to load translators and summarizers. A fresh interpreter, not
+    # multiprocessing: its "spawn" re-runs the caller's main script, which breaks unguarded scripts.
+    request = {
+        "location": {**asdict(location), "path": str(location.path)},
+        "out": str(out),
+        "quantization": quantization,
+    }
+    env = dict(os.environ)
+    # This package's root first, so the child imports this very module, installed or not.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "seq2seq.convert"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        # stdin stays open while the parent lives: the child takes its end as the parent's death.
+        child.stdin.write(json.dumps(request).encode() + b"\n")
+        child.stdin.flush()
+        answer = child.stdout.read()
+        child.wait()
+    finally:
+        # Ctrl-C or SIGTERM while waiting: the child is killed and reaped before the caller removes
+        # the staging folder it writes into, so nothing keeps writing after the parent cleans up.
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stdin.close()
+        child.stdout.close()
+    try:
+        result = json.loads(answer)
+    except ValueError:  # no answer: the child died (killed, out of memory) before it could give one
+        reason = f"the converter process ended with exit code {child.returncode}"
+        raise ConversionCrashed(reason, "") from None
+    if result.get("error") is not None:
+        raise ConversionCrashed(str(result["error"]), str(result.get("details", "")))
+
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _child_main() -> None:
+    # The child's stdout carries only the answer; anything a library prints goes to stderr.
+    answer = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    # Ctrl-C reaches the whole process group; the parent decides what happens, killing the child.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    request = json.loads(sys.stdin.readline())
+    threading.Thread(target=_exit_at_end_of_input, daemon=True).start()
+    where = request["location"]
+    location = ModelLocation(where["model_id"], Path(where["path"]), where["revision"], where["origin"])
+    try:
+        _convert_here(location, Path(request["out"]), quantization=request["quantization"])
+    except Exception as exc:  # noqa: BLE001 - the converter raises anything; sent as one line
+        json.dump({"error": first_line(exc), "details": traceback.format_exc()}, answer)
+    else:
+        json.dump({"error": None}, answer)
+    answer.close()
+
+
+def _exit_at_end_of_input() -> None:
+    # The parent never closes our stdin while it waits: end of input means it is gone (killed, even
+    # by SIGKILL), and a conversion nobody will publish is not worth finishing.
+    sys.stdin.read()
+    os._exit(1)
+
+
+def _convert_here(location: ModelLocation, out: Path, *, quantization: str) -> None:
     # CTranslate2 4.x's TransformersConverter works with transformers 5 for the three architectures
     # used here: it loads with `dtype=` and AutoTokenizer, and the module layout it reads (positions,
     # final_logits_bias, q/k/v/out projections) is unchanged; BART's and M2M100's embed_scale moved
@@ -184,9 +302,14 @@ def _convert_into(location: ModelLocation, out: Path, *, quantization: str) -> N
     # for every conversion instead of trusting it.
     source = Path(location.path)
     copy = [name for name in _TOKENIZER_FILES if (source / name).is_file()]
-    converter = _converter_class()(str(source), copy_files=copy)
+    as_float16 = quantization in _LOAD_AS_FLOAT16
+    converter = _converter_class()(str(source), copy_files=copy, load_as_float16=as_float16)
+    # Loaded as float16, "int8" would keep the unquantized weights (biases, norms) in float16, and
+    # CTranslate2 would infer int8_float16 and warn on every CPU load; "int8_float32" stores them as
+    # float32, which is what "int8" always wrote from a float32 checkpoint.
+    stored = "int8_float32" if as_float16 and quantization == "int8" else quantization
     # The converter refuses an existing folder unless forced; `out` is our own empty staging folder.
-    converter.convert(str(out), quantization=quantization, force=True)
+    converter.convert(str(out), quantization=stored, force=True)
     shutil.copyfile(source / "config.json", out / HF_CONFIG)
     _check_vocabulary(out, source)
 
@@ -292,3 +415,7 @@ def _safe_model_path(model_id: str) -> Path:
     parts = [p for p in re.split(r"[\\/]+", model_id) if p not in ("", ".", "..", "~")]
     parts = [re.sub(r"[^A-Za-z0-9._-]", "_", p) for p in parts[-2:]] or ["model"]
     return Path(*parts)
+
+
+if __name__ == "__main__":
+    _child_main()

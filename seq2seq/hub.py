@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from core.errors import ModelUnavailable
 
 # What a seq2seq checkpoint needs; skips the TF/Flax/ONNX copies a hub repo may also hold.
 _ALLOW = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.bin"]
 _WEIGHTS = ("*.safetensors", "pytorch_model*.bin")
+# Revisions of local checkpoints, kept in the user cache so unchanged weights are not hashed again.
+_REVISIONS = "revisions.json"
+_KEEP_REVISIONS = 256  # checkpoints remembered; the oldest entries go first
 
 
 @dataclass(frozen=True)
@@ -77,20 +83,102 @@ def _hub_problem(exc: Exception) -> str:
     return f"the hub failed ({type(exc).__name__})"
 
 
+def user_cache_root() -> Path:
+    """The user cache folder for digest: `$XDG_CACHE_HOME/digest`, else `~/.cache/digest`."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "digest"
+
+
 def weights_revision(folder: Path) -> str:
-    """A short content hash of a local checkpoint's config and weights."""
-    files = sorted({p for pattern in _WEIGHTS for p in folder.glob(pattern)})
-    files.append(folder / "config.json")
-    return _hash_files(tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    """A short content hash of a local checkpoint's config and the weights transformers loads from it."""
+    files = [*loaded_weights(folder), folder / "config.json"]
+    return _revision(str(folder.resolve()), tuple(_stamp(p) for p in files))
+
+
+def loaded_weights(folder: Path) -> list[Path]:
+    """The weight files transformers (and so CTranslate2's converter) reads from `folder`."""
+    # transformers' own order of preference; the files of the formats it skips never affect a run,
+    # so they are neither hashed nor part of the revision.
+    for single, index in (("model.safetensors", "model.safetensors.index.json"),
+                          ("pytorch_model.bin", "pytorch_model.bin.index.json")):
+        if (folder / single).is_file():
+            return [folder / single]
+        shards = _shards(folder / index)
+        if shards:
+            return shards
+    # An unusual layout: every weights file, as revisions were computed before formats were told apart.
+    return sorted({p for pattern in _WEIGHTS for p in folder.glob(pattern)})
+
+
+def _shards(index: Path) -> list[Path]:
+    try:
+        weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map")
+        names = set(weight_map.values())
+    except (OSError, ValueError, AttributeError, TypeError):  # absent or unreadable: not a sharded checkpoint
+        return []
+    return sorted(shard for shard in (index.parent / str(n) for n in names) if shard.is_file())
+
+
+# (name hashed, resolved path, size, mtime_ns, inode, ctime_ns): a file rewritten in place changes its
+# ctime even when its size and mtime are kept (cp -p, rsync -t); one replaced by a rename changes inode.
+_Stamp = tuple[str, str, int, int, int, int]
+
+
+def _stamp(path: Path) -> _Stamp:
+    st = path.stat()
+    return (path.name, str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 @lru_cache(maxsize=64)
-def _hash_files(files: tuple[tuple[str, int, int], ...]) -> str:
-    # Keyed by (path, size, mtime) so each checkpoint is hashed once per process.
+def _revision(key: str, stamps: tuple[_Stamp, ...]) -> str:
+    # Hashing 1-2 GB of weights takes seconds warm and most of a minute from a cold page cache, so a
+    # revision is kept on disk for as long as none of its files changed; lru_cache spares re-reading
+    # that file within a process.
+    cache = user_cache_root() / _REVISIONS
+    entries = _read_revisions(cache)
+    entry = entries.get(key)
+    if isinstance(entry, dict) and entry.get("files") == [list(s) for s in stamps]:
+        revision = entry.get("revision")
+        if isinstance(revision, str):
+            return revision
+    revision = _hash_files(tuple((name, path) for name, path, *_ in stamps))
+    entries.pop(key, None)
+    entries[key] = {"files": [list(s) for s in stamps], "revision": revision}
+    _write_revisions(cache, dict(list(entries.items())[-_KEEP_REVISIONS:]))
+    return revision
+
+
+def _read_revisions(cache: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # missing, unreadable or corrupt: every revision is hashed again
+        return {}
+    entries = data.get("checkpoints") if isinstance(data, dict) and data.get("version") == 1 else None
+    return entries if isinstance(entries, dict) else {}
+
+
+def _write_revisions(cache: Path, entries: dict[str, Any]) -> None:
+    # Written whole to a temporary file and renamed, so a concurrent run reads the old or the new
+    # cache, never half of one; two runs writing at once lose one entry, which is only hashed again.
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{cache.name}-", dir=cache.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"version": 1, "checkpoints": entries}, f)
+            os.replace(tmp, cache)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass  # an unwritable cache only costs hashing again on the next run
+
+
+def _hash_files(files: tuple[tuple[str, str], ...]) -> str:
     digest = hashlib.sha256()
-    for name, _size, _mtime in files:
-        digest.update(Path(name).name.encode())
-        with open(name, "rb") as f:
+    for name, path in files:
+        digest.update(name.encode())
+        with open(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
     return "sha256-" + digest.hexdigest()[:16]
