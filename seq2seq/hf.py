@@ -373,7 +373,8 @@ class Seq2SeqRunner:
         # The budget counts hypotheses: beam search keeps num_beams of them per row, each with its own
         # cache and logits over the whole vocabulary, so memory stays bounded whatever the beam size.
         budget = max(1, self.max_batch_tokens // max(1, self.options.num_beams))
-        return run_batched(rows, [len(ids) for ids in inputs], run, max_tokens=budget)
+        # Rows whose caps differ widely do not share a batch: every row decodes to the batch's longest cap.
+        return run_batched(rows, [len(ids) for ids in inputs], run, max_tokens=budget, caps=list(maximum))
 
     def _generate_batch(
         self,
