@@ -13,6 +13,10 @@ from summarize.extractive import sentences_of
 
 MAX_SENTENCES = 4
 
+# The summarizer's own batch budget in hypothesis tokens (beams x source tokens; the translators' 4096
+# holds a single 1,024-token chunk at beam 4, so every chunk ran alone).
+SUMMARY_BATCH_TOKENS = 16384
+
 
 def first_sentences(text: str, count: int = MAX_SENTENCES) -> str:
     """The first `count` sentences of `text`."""
@@ -33,7 +37,7 @@ class HFSummarizer:
         *,
         device: str = "auto",
         num_beams: int | None = None,
-        max_batch_tokens: int = 4096,
+        max_batch_tokens: int = SUMMARY_BATCH_TOKENS,
         max_input_tokens: int | None = None,
     ) -> None:
         if max_input_tokens is not None and max_input_tokens < 16:
