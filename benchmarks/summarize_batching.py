@@ -2,6 +2,7 @@
 
     python benchmarks/summarize_batching.py --model-dir DIR --cache-root DIR [--budgets 4096 8192 16384]
     python benchmarks/summarize_batching.py ... --mode chunks   # one generate call over chunk-sized inputs
+    python benchmarks/summarize_batching.py ... --with-translator Helsinki-NLP/opus-mt-hi-en  # a run's memory
 
 Build the model once with `python -m tests.checkpoints DIR --full` (or `build_bart(DIR, shape=DISTILBART_CNN)`).
 Each budget runs in a fresh process: `--mode summarize` calls `CT2Summarizer.summarize` on --texts texts of
@@ -75,6 +76,16 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
         cache_root=args.cache_root,
     )
     summarizer.prepare()
+    if args.with_translator:
+        # A run holds a translator too: load it and translate a few sentences, so its memory counts.
+        from seq2seq.ct2 import CT2Runner
+
+        translator = locate_model(args.with_translator, model_dir=args.model_dir)
+        other = CT2Runner(
+            translator, device="cpu", num_beams=args.beams, quantization="int8", cache_root=args.cache_root
+        )
+        ids = [other.encode(line) for line in ("नमस्ते दुनिया।", "यह एक वाक्य है।")]
+        other.generate(ids, maximum=[20, 20])
     runner = summarizer.runner
     loaded = rss_mb()
     seen = {"calls": 0, "rows": 0, "in": 0, "out": 0}
@@ -91,7 +102,10 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
     runner.generate = counting  # type: ignore[method-assign]
     limit = summarizer.max_input_tokens
     if args.mode == "chunks":
-        ids = [runner.encode(text)[: min(args.tokens, limit)] for text in texts_of(runner.count_tokens, texts=args.texts, tokens=args.tokens)]
+        ids = [
+            runner.encode(text)[: min(args.tokens, limit)]
+            for text in texts_of(runner.count_tokens, texts=args.texts, tokens=args.tokens)
+        ]
         caps = [max(1, min(runner.options.limit, len(row) // 2)) for row in ids]
         start, cpu = time.perf_counter(), cpu_seconds()
         runner.generate(ids, maximum=caps, minimum=[min(runner.options.min_new_tokens, c) for c in caps])
@@ -125,13 +139,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=1500)
     parser.add_argument("--beams", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--with-translator", metavar="MODEL_ID", help="also load this translation model (ct2 int8)"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one is not None:
         print(json.dumps(one(args)), flush=True)
         return 0
-    base = [sys.executable, __file__, "--model-dir", str(args.model_dir), "--cache-root", str(args.cache_root)]
-    base += ["--mode", args.mode, "--texts", str(args.texts), "--tokens", str(args.tokens), "--beams", str(args.beams)]
+    base = [
+        sys.executable,
+        __file__,
+        "--model-dir",
+        str(args.model_dir),
+        "--cache-root",
+        str(args.cache_root),
+    ]
+    base += ["--with-translator", args.with_translator] if args.with_translator else []
+    base += [
+        "--mode",
+        args.mode,
+        "--texts",
+        str(args.texts),
+        "--tokens",
+        str(args.tokens),
+        "--beams",
+        str(args.beams),
+    ]
     for _ in range(args.repeat):
         for budget in args.budgets:
             subprocess.run([*base, "--one", str(budget)], check=True)

@@ -183,16 +183,20 @@ def pack_pieces(units: Sequence[str], count_tokens: Callable[[str], int], max_to
     costs = [max(0, count_tokens(unit) - overhead) for unit in units]
     chunks: list[str] = []
     start = 0
+
+    def fits(stop: int) -> bool:
+        return count_tokens(" ".join(units[start:stop])) <= max_tokens
+
     while start < len(units):
         end, estimate = start + 1, overhead + costs[start]
         while end < len(units) and estimate + costs[end] <= max_tokens:
             estimate += costs[end]
             end += 1
         shrunk = False
-        while end - start > 1 and count_tokens(" ".join(units[start:end])) > max_tokens:
+        while end - start > 1 and not fits(end):
             end, shrunk = end - 1, True
         # After shrinking, the unit at `end` is already known not to fit.
-        while not shrunk and end < len(units) and count_tokens(" ".join(units[start : end + 1])) <= max_tokens:
+        while not shrunk and end < len(units) and fits(end + 1):
             end += 1
         chunks.append(" ".join(units[start:end]))
         start = end

@@ -73,7 +73,9 @@ def test_run_batched_restores_the_order() -> None:
 
 
 def test_generation_is_the_same_whatever_the_batching(tiny_model_dir: Path) -> None:
-    runner = Seq2SeqRunner(locate_model(MARIAN_MODELS[0], model_dir=tiny_model_dir), device="cpu", num_beams=1)
+    runner = Seq2SeqRunner(
+        locate_model(MARIAN_MODELS[0], model_dir=tiny_model_dir), device="cpu", num_beams=1
+    )
     lines = [line for line in sample_text("hi").splitlines() if line.strip()][:12]
     inputs = [runner.encode(line)[:60] for line in lines]
     # Caps both short and long, so the caps alone split batches that the budget would keep together.
