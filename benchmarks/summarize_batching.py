@@ -4,13 +4,13 @@
     python benchmarks/summarize_batching.py ... --mode chunks   # one generate call over chunk-sized inputs
     python benchmarks/summarize_batching.py ... --with-translator Helsinki-NLP/opus-mt-hi-en  # a run's memory
 
-Build the model once with `python -m tests.checkpoints DIR --full` (or `build_bart(DIR, shape=DISTILBART_CNN)`).
+Build the models once: `python -m tests.checkpoints DIR --full`, or `build_bart(DIR, shape=DISTILBART_CNN)`.
 Each budget runs in a fresh process: `--mode summarize` calls `CT2Summarizer.summarize` on --texts texts of
 about --tokens tokens each (chunk rounds, then the final pass), `--mode chunks` one `runner.generate` over
 --texts inputs of --tokens tokens capped as chunk summaries are. "in tok/s" counts source tokens of every
 generate call, "out tok/s" generated ones; "peak MB" is the process's ru_maxrss, "loaded MB" its RSS with the
 model loaded, before any generation; "cpu_seconds" and "in_tok_cpu_s" count CPU time, which other
-processes on a shared machine disturb less than wall time. Timings on a shared CPU are noisy: repeat with --repeat.
+processes on a shared machine disturb less than wall time. Timings on a shared CPU are noisy: use --repeat.
 """
 
 from __future__ import annotations

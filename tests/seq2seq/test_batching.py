@@ -1,4 +1,4 @@
-"""Token-budget batching: the budget, the output caps a batch may mix, the order restored, outputs unchanged."""
+"""Token-budget batching: the budget, the output caps a batch may mix, order restored, outputs unchanged."""
 
 from __future__ import annotations
 

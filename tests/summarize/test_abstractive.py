@@ -63,7 +63,7 @@ def test_long_text_is_summarized_in_chunks_that_fit(bart: ModelLocation, monkeyp
     assert len(calls[-1]) == 1
 
 
-def test_chunks_of_all_long_texts_share_each_round(bart: ModelLocation, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_all_long_texts_share_each_round(bart: ModelLocation, monkeypatch: pytest.MonkeyPatch) -> None:
     small = HFSummarizer(bart, device="cpu", num_beams=1, max_input_tokens=64)
     texts = [NEWS, "The committee met on Monday. It approved the plan.", NEWS[: len(NEWS) // 2], ""]
     calls: list[int] = []
