@@ -13,8 +13,8 @@ R = TypeVar("R")
 # capped row in it), so a row whose cap is 1/r of the batch's longest can waste up to 1 - 1/r of its steps.
 # Measured on the opus-mt shape, CTranslate2 int8, beam 4, a 4096 budget, the 55 sample sentences: decoded
 # steps beyond each row's cap were 19% with no ratio (5 batches), 17% at 2.0, 16% at 1.5, 8% at 1.25 (10
-# batches), CPU time on par for all four (53, 58, 60, 52 s; noisy on a shared 2-core machine). 1.25 wastes
-# least at no measurable cost: on a CPU a row's steps are its own work, so steps saved are work saved.
+# batches), CPU time on par (two runs each on a shared 2-core machine: 53-60 s with no ratio, 58-60 at 1.5,
+# 52-59 at 1.25). 1.25 wastes least at no measurable cost: on a CPU a row's steps are its own work.
 CAP_RATIO = 1.25
 
 
