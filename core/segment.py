@@ -172,19 +172,34 @@ def split_long(
 
 def pack_pieces(units: Sequence[str], count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
     """Join consecutive units with spaces into the fewest chunks that fit (a unit too long alone stays alone)."""
+    units = [u for u in (u.strip() for u in units) if u]
+    if not units:
+        return []
+    # Counting each unit once keeps this linear; re-encoding the growing chunk was quadratic. A sum is
+    # only an estimate (special tokens are counted once, and a tokenizer may merge across the joining
+    # space), so each chunk is then checked with real counts and moved to where the exact greedy
+    # packing puts its end: the first unit whose addition no longer fits.
+    overhead = count_tokens("")
+    costs = [max(0, count_tokens(unit) - overhead) for unit in units]
     chunks: list[str] = []
-    current = ""
-    for unit in (u.strip() for u in units):
-        if not unit:
-            continue
-        candidate = f"{current} {unit}" if current else unit
-        if current and count_tokens(candidate) > max_tokens:
-            chunks.append(current)
-            current = unit
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
+    start = 0
+
+    def fits(stop: int) -> bool:
+        return count_tokens(" ".join(units[start:stop])) <= max_tokens
+
+    while start < len(units):
+        end, estimate = start + 1, overhead + costs[start]
+        while end < len(units) and estimate + costs[end] <= max_tokens:
+            estimate += costs[end]
+            end += 1
+        shrunk = False
+        while end - start > 1 and not fits(end):
+            end, shrunk = end - 1, True
+        # After shrinking, the unit at `end` is already known not to fit.
+        while not shrunk and end < len(units) and fits(end + 1):
+            end += 1
+        chunks.append(" ".join(units[start:end]))
+        start = end
     return chunks
 
 

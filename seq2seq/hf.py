@@ -374,7 +374,11 @@ class Seq2SeqRunner:
         # The budget counts hypotheses: beam search keeps num_beams of them per row, each with its own
         # cache and logits over the whole vocabulary, so memory stays bounded whatever the beam size.
         budget = max(1, self.max_batch_tokens // max(1, self.options.num_beams))
-        generated = run_batched(rows, [len(ids) for ids in inputs], run, max_tokens=budget)
+        # Rows whose caps differ by more than CAP_RATIO do not share a batch: all decode to the longest cap.
+        # The caps stay out of the budget itself: a summary's (at most 142) is small beside its 1,024-token
+        # source, and a translation's (2x + 10) would cut every batch to a third of the size its budget was
+        # measured at; grouping by cap already keeps the decoder's padded steps down.
+        generated = run_batched(rows, [len(ids) for ids in inputs], run, max_tokens=budget, caps=list(maximum))
         self.generated_tokens += sum(len(ids) for ids in generated)
         return generated
 

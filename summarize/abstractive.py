@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from itertools import islice
 
 from core.segment import pack_pieces, split_long
 from seq2seq.hf import Seq2SeqRunner, max_new_tokens_for
@@ -10,6 +12,14 @@ from seq2seq.hub import ModelLocation
 from summarize.extractive import sentences_of
 
 MAX_SENTENCES = 4
+
+# The summarizer's own batch budget in hypothesis tokens (beams x source tokens): the translators' 4096
+# holds one 1,024-token chunk at beam 4, so every chunk ran alone. Measured on the distilbart-cnn-12-6
+# shape, CTranslate2 int8, beam 4, 2 shared CPU cores (benchmarks/summarize_batching.py: 6 texts of
+# ~1,500 tokens, 12 chunks then 6 final passes), source tokens per CPU second and peak RSS: 4096 -> 147,
+# 805 MB; 12288 (3 chunks a batch) -> 232, 1130 MB; 16384 (4) -> 256, 1201 MB. 6 chunks a batch gained
+# about 5% more for 400-480 MB over one chunk, so 16384: the most throughput within ~400 MB of one chunk.
+SUMMARY_BATCH_TOKENS = 16384
 
 
 def first_sentences(text: str, count: int = MAX_SENTENCES) -> str:
@@ -31,7 +41,7 @@ class HFSummarizer:
         *,
         device: str = "auto",
         num_beams: int | None = None,
-        max_batch_tokens: int = 4096,
+        max_batch_tokens: int = SUMMARY_BATCH_TOKENS,
         max_input_tokens: int | None = None,
     ) -> None:
         if max_input_tokens is not None and max_input_tokens < 16:
@@ -56,24 +66,39 @@ class HFSummarizer:
     def summarize(self, texts: Sequence[str]) -> list[str]:
         """Summarize each text in at most four sentences ("" for a blank text), in the order given."""
         todo = [i for i, text in enumerate(texts) if text.strip()]
-        fitted = [self._reduce(texts[i]) for i in todo]
+        fitted = self._reduce([texts[i] for i in todo])
         summaries = self._generate(fitted, halve=False)
         out = [""] * len(texts)
         for i, summary in zip(todo, summaries):
             out[i] = first_sentences(summary)
         return out
 
-    def _reduce(self, text: str) -> str:
-        """`text`, or the joined summaries of its chunks, repeated until it fits the input."""
+    def _reduce(self, texts: Sequence[str]) -> list[str]:
+        """Each text, or the joined summaries of its chunks, repeated until it fits the input.
+
+        Every round summarizes the chunks of all texts still too long in one `generate` call, so chunks
+        of different documents share batches; each text's rounds are the ones it would have alone.
+        """
         limit = self.max_input_tokens
-        tokens = self.runner.count_tokens(text)
-        while tokens > limit:
-            shorter = " ".join(s for s in self._generate(self._chunks(text, limit), halve=True) if s)
-            shorter_tokens = self.runner.count_tokens(shorter)
-            if shorter_tokens >= tokens:
-                raise RuntimeError(f"{self.model_id}: summarizing {tokens} tokens in chunks did not shorten them")
-            text, tokens = shorter, shorter_tokens
-        return text
+        texts = list(texts)
+        tokens = [self.runner.count_tokens(text) for text in texts]
+        pending = [i for i, count in enumerate(tokens) if count > limit]
+        while pending:
+            chunks = [self._chunks(texts[i], limit) for i in pending]
+            summaries = iter(self._generate([chunk for group in chunks for chunk in group], halve=True))
+            still_long: list[int] = []
+            for i, group in zip(pending, chunks):
+                shorter = " ".join(s for s in islice(summaries, len(group)) if s)
+                shorter_tokens = self.runner.count_tokens(shorter)
+                if shorter_tokens >= tokens[i]:
+                    raise RuntimeError(
+                        f"{self.model_id}: summarizing {tokens[i]} tokens in chunks did not shorten them"
+                    )
+                texts[i], tokens[i] = shorter, shorter_tokens
+                if shorter_tokens > limit:
+                    still_long.append(i)
+            pending = still_long
+        return texts
 
     def _generate(self, texts: Sequence[str], *, halve: bool) -> list[str]:
         """One summary per text: at most half its tokens (`halve`), else the usual length bound."""
@@ -90,7 +115,8 @@ class HFSummarizer:
 
     def _chunks(self, text: str, limit: int) -> list[str]:
         """Consecutive sentences of `text` grouped into chunks of at most `limit` tokens."""
-        count = self.runner.count_tokens
+        # split_long counts each sentence and pack_pieces each piece again: most pieces are sentences.
+        count = cache(self.runner.count_tokens)
         pieces = [
             piece
             for sentence in sentences_of(text)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from seq2seq.ct2 import CT2Runner
 from seq2seq.hub import ModelLocation
-from summarize.abstractive import HFSummarizer
+from summarize.abstractive import SUMMARY_BATCH_TOKENS, HFSummarizer
 
 
 class CT2Summarizer(HFSummarizer):
@@ -22,7 +22,7 @@ class CT2Summarizer(HFSummarizer):
         *,
         device: str = "auto",
         num_beams: int | None = None,
-        max_batch_tokens: int = 4096,
+        max_batch_tokens: int = SUMMARY_BATCH_TOKENS,
         max_input_tokens: int | None = None,
         quantization: str | None = None,
         cache_root: Path | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.errors import ConfigError
 from seq2seq.backends import build_on_backend
 from seq2seq.hub import ModelLocation
+from summarize.abstractive import SUMMARY_BATCH_TOKENS
 from summarize.base import Summarizer
 from summarize.extractive import ExtractiveSummarizer
 
@@ -16,6 +17,8 @@ SUMMARIZER_BACKENDS: dict[str, str] = {
 
 SUMMARIZERS = ("abstractive", "extractive")
 
+__all__ = ["SUMMARIZERS", "SUMMARIZER_BACKENDS", "SUMMARY_BATCH_TOKENS", "get_summarizer"]
+
 
 def get_summarizer(
     name: str,
@@ -24,9 +27,13 @@ def get_summarizer(
     backend: str = "hf",
     device: str = "auto",
     num_beams: int | None = None,
-    max_batch_tokens: int = 4096,
+    max_batch_tokens: int = SUMMARY_BATCH_TOKENS,
 ) -> Summarizer:
-    """The summarizer `name`; "abstractive" runs the model at `location` on `backend` ("auto", "hf", "ct2")."""
+    """The summarizer `name`; "abstractive" runs the model at `location` on `backend` ("auto", "hf", "ct2").
+
+    Pass the summary's own `num_beams` and `max_batch_tokens` (default `SUMMARY_BATCH_TOKENS`), not the
+    translators': a summary chunk fills 1,024 tokens, so the translation budget batches one chunk at a time.
+    """
     if name == "extractive":
         return ExtractiveSummarizer()
     if name != "abstractive":

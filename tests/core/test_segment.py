@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from core.records import Segment
-from core.segment import rebuild, segment_text, split_long, split_sentences
+from core.segment import pack_pieces, rebuild, segment_text, split_long, split_sentences
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -161,6 +162,54 @@ def test_split_long_breaks_a_word_longer_than_the_limit_by_characters() -> None:
 def test_split_long_leaves_a_fitting_sentence_alone() -> None:
     assert split_long(" short one. ", count_tokens=fake_tokens, max_tokens=10) == ["short one."]
     assert split_long("  ", count_tokens=fake_tokens, max_tokens=10) == []
+
+
+def greedy_packing(units: list[str], count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
+    """The reference: grow the chunk a unit at a time, counting the whole chunk each time."""
+    chunks: list[str] = []
+    current = ""
+    for unit in units:
+        candidate = f"{current} {unit}" if current else unit
+        if current and count_tokens(candidate) > max_tokens:
+            chunks.append(current)
+            current = unit
+        else:
+            current = candidate
+    return [*chunks, current] if current else chunks
+
+
+def merging_tokens(text: str) -> int:
+    """A count that is not additive: characters in 5s across the joining spaces, plus two specials."""
+    return (len(text) + 4) // 5 + 2
+
+
+@pytest.mark.parametrize("count_tokens", [fake_tokens, merging_tokens, lambda s: len(s.split())])
+@pytest.mark.parametrize("limit", [6, 20, 75])
+def test_pack_pieces_matches_greedy_packing(count_tokens: Callable[[str], int], limit: int) -> None:
+    body = (SAMPLES / "hi-quang-nam-party-members-2024.txt").read_text(encoding="utf-8")
+    units = body.split()[:400]
+
+    chunks = pack_pieces(units, count_tokens, limit)
+
+    assert chunks == greedy_packing(units, count_tokens, limit)
+    assert " ".join(chunks).split() == units
+    assert all(count_tokens(chunk) <= limit for chunk in chunks if len(chunk.split()) > 1)
+
+
+@pytest.mark.parametrize("count_tokens", [fake_tokens, merging_tokens])
+def test_pack_pieces_counts_each_piece_once(count_tokens: Callable[[str], int]) -> None:
+    units = [f"word{i % 37} piece{i % 11}." for i in range(2000)]
+    calls = 0
+
+    def counting(text: str) -> int:
+        nonlocal calls
+        calls += 1
+        return count_tokens(text)
+
+    chunks = pack_pieces(units, counting, 200)
+
+    assert len(chunks) > 10
+    assert calls <= len(units) + 3 * len(chunks) + 1  # linear: re-counting the growing chunk was ~n^2 / 2
 
 
 def test_split_long_refuses_a_limit_no_character_fits() -> None:

@@ -63,6 +63,30 @@ def test_long_text_is_summarized_in_chunks_that_fit(bart: ModelLocation, monkeyp
     assert len(calls[-1]) == 1
 
 
+def test_all_long_texts_share_each_round(bart: ModelLocation, monkeypatch: pytest.MonkeyPatch) -> None:
+    small = HFSummarizer(bart, device="cpu", num_beams=1, max_input_tokens=64)
+    texts = [NEWS, "The committee met on Monday. It approved the plan.", NEWS[: len(NEWS) // 2], ""]
+    calls: list[int] = []
+    generate = small.runner.generate
+
+    def recording(inputs: Sequence[Sequence[int]], **kwargs: object) -> list[list[int]]:
+        calls.append(len(inputs))
+        return generate(inputs, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(small.runner, "generate", recording)
+    alone = [small.summarize([text])[0] for text in texts]
+    rounds_of_news = len(calls[: calls.index(1) + 1])  # NEWS alone: its chunk rounds, then the final pass
+    calls.clear()
+
+    together = small.summarize(texts)
+
+    assert together == alone  # greedy: the same tokens whatever the batching
+    first_round = len(small._chunks(NEWS, 64)) + len(small._chunks(texts[2], 64))
+    assert calls[0] == first_round  # the chunks of both long texts in one call
+    assert calls[-1] == 3  # one final pass for every non-blank text
+    assert len(calls) == rounds_of_news  # as many calls as the longest text needs alone
+
+
 def test_chunks_keep_every_word_in_order(bart: ModelLocation) -> None:
     small = HFSummarizer(bart, device="cpu", max_input_tokens=32)
 
