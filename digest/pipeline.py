@@ -257,10 +257,8 @@ def _run_stages(
         failures += outcome.failures
         translated += outcome.translated
         from_cache += outcome.from_cache
-        for done in outcome.finished:
-            entry = incremental.record_finished(
-                done, state=state, day_dir=day_dir, taken={e.translation for e in entries.values()}
-            )
+        taken = {e.translation for e in entries.values()}
+        for entry in incremental.record_window(outcome.finished, state=state, day_dir=day_dir, taken=taken):
             entries[entry.path] = entry
 
     if settings.new_only:
