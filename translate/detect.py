@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.errors import UnsupportedLanguage
 from core.records import Detection
 
 if TYPE_CHECKING:
+    from langdetect.detector import Detector
     from langdetect.detector_factory import DetectorFactory
 
 MIN_LETTERS = 3
@@ -285,9 +288,10 @@ def langdetect_probabilities(text: str, *, prior: Mapping[str, float] | None = N
 
     factory = _factory()
     for attempt in (text, text.lower()):
-        detector = factory.create()
         if prior:
-            detector.set_prior_map(dict(prior))
+            detector = _restricted_detector(factory, prior)
+        else:
+            detector = factory.create()
         detector.append(attempt)
         try:
             found = detector.get_probabilities()
@@ -300,6 +304,63 @@ def langdetect_probabilities(text: str, *, prior: Mapping[str, float] | None = N
             probabilities[code] = probabilities.get(code, 0.0) + item.prob
         return probabilities
     return {}
+
+
+def _restricted_detector(factory: DetectorFactory, prior: Mapping[str, float]) -> Detector:
+    """A langdetect Detector that tracks only the languages `prior` allows, with `prior` set.
+
+    A language with no prior keeps probability 0 through every update, so langdetect's answer is the
+    same, bit for bit, as from a Detector over all 55 profiles: the n-grams (and so the seeded
+    sampling) come from every profile, only the per-language products skip the zeros. They were
+    most of the time langdetect takes.
+    """
+    languages = tuple(lang for lang in factory.langlist if prior.get(lang, 0.0) > 0)
+    detector = _restricted_class()(factory, _columns(languages))
+    detector.set_prior_map(dict(prior))
+    return detector
+
+
+@functools.cache
+def _columns(languages: tuple[str, ...]) -> _Columns:
+    indices = [_factory().langlist.index(lang) for lang in languages]
+    if len(indices) == 1:
+        return _Columns(languages, lambda row: (row[indices[0]],))
+    return _Columns(languages, operator.itemgetter(*indices))
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Some of langdetect's languages, and how to cut a row of its n-gram table down to them."""
+
+    languages: tuple[str, ...]
+    pick: Callable[[Sequence[float]], Sequence[float]]
+
+
+@functools.cache
+def _restricted_class() -> type[Detector]:
+    # Built on first use: langdetect is imported lazily, as in _factory.
+    from langdetect.detector import Detector
+
+    class RestrictedDetector(Detector):  # type: ignore[misc]
+        def __init__(self, factory: DetectorFactory, columns: _Columns) -> None:
+            super().__init__(factory)
+            self.langlist = list(columns.languages)
+            self._columns = columns
+
+        def _update_lang_prob(self, prob: list[float], word: str | None, alpha: float) -> bool:
+            if word is None or word not in self.word_lang_prob_map:
+                return False
+            row = self._columns.pick(self.word_lang_prob_map[word])
+            weight = alpha / self.BASE_FREQ
+            prob[:] = [p * (weight + q) for p, q in zip(prob, row)]
+            return True
+
+        def _normalize_prob(self, prob: list[float]) -> float:
+            total = sum(prob)
+            prob[:] = [p / total for p in prob]
+            return max(prob, default=0.0)
+
+    return RestrictedDetector
 
 
 class ScriptLangDetector:
