@@ -76,6 +76,9 @@ log = logging.getLogger("digest")
 # efficient length-sorted batches across documents, small enough that progress and the
 # state store advance steadily (a killed run keeps every finished window).
 WINDOW_SEGMENTS = 256
+# An English document's size per segment of the window, on the identity route: a window holds up
+# to 256 small English files, or about 256 KB of English.
+IDENTITY_CHARS_PER_SEGMENT = 1_000
 
 
 @dataclass(frozen=True)
@@ -131,12 +134,21 @@ def windows(items: Sequence[Detected], *, size: int = WINDOW_SEGMENTS) -> Iterat
     count = 0
     for item in items:
         window.append(item)
-        count += max(1, item.document.body.count("\n") + 1) * 3  # ~3 sentences a paragraph
+        count += _weight(item)
         if count >= size:
             yield window
             window, count = [], 0
     if window:
         yield window
+
+
+def _weight(item: Detected) -> int:
+    """A document's share of a window: its segments, or for English passed through, its size."""
+    if item.route.route is Route.IDENTITY and not item.paragraph_routes:
+        # No model batches these: the window bounds only the text summarized and the files written
+        # between two commits, so a window holds up to `size` small files rather than a dozen.
+        return max(1, len(item.document.body) // IDENTITY_CHARS_PER_SEGMENT)
+    return max(1, item.document.body.count("\n") + 1) * 3  # ~3 sentences a paragraph
 
 
 def today(now: datetime | None = None) -> datetime:

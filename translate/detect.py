@@ -206,13 +206,15 @@ _NEPALI_WORDS = _words(
     "पर्छ गरिएको उनले उनी हुनेछ गरेका भएका रहेको कुनै सबै"
 )
 # Words English writes and the other Latin-script languages here do not, or only as rare words
-# (articles, pronouns, conjunctions: "of", "to", "was", "is", "for" and "will" are common words of
-# Dutch, Polish, German or Danish, so they are left out). English prose is about a fifth these;
+# (articles, pronouns, conjunctions; "of", "to", "in", "is", "was", "we", "be", "for", "will", "also",
+# "over" and "under" are common words of Dutch, Polish, Hungarian, German or the Scandinavian
+# languages, so they are left out). English prose is about a fifth these;
 # enough of them settles English before langdetect, whose n-gram sampling is otherwise most of the
 # time a run spends on an English document.
 _ENGLISH_WORDS = _words(
-    "the and that which with this these those from been were their they would should there what "
-    "when into about who its his she"
+    "the and that which with this these those from been were their they them would should could shall "
+    "have there what when where whether into about who its his she him you your any such every everyone "
+    "without against between through because being other than while some many"
 )
 ENGLISH_MIN_WORDS = 3
 ENGLISH_SHARE = 0.12
