@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from core.errors import DigestError
 from core.names import display_path, key_path, path_key
 from core.records import DigestEntry, Document, Route
-from digest.atomic import write_text_atomic
+from digest.atomic import make_durable, write_text_atomic
 from digest.settings import Settings
 from digest.stages import entry_link, record
 
@@ -111,36 +111,53 @@ def translation_name(path: Path, taken: set[str]) -> str:
     return name
 
 
-def record_finished(done: Finished, *, state: StateStore, day_dir: Path, taken: set[str]) -> DigestEntry:
-    """Write a finished document's translation, record it in the store, and return its entry."""
+def record_window(
+    finished: Sequence[Finished], *, state: StateStore, day_dir: Path, taken: set[str]
+) -> list[DigestEntry]:
+    """Write a window's translations, make them durable together, then record them all in one transaction.
+
+    A document is in the store only once its translation file is on disk: a crash before the sync
+    leaves files the next run rewrites, never a record without its file. `taken` (translation
+    names already used) is not changed.
+    """
     from digest.state import FileRecord
 
-    document = done.detected.document
-    relative = translation_name(document.path, taken)
-    recorded = record(done, translation=relative)
-    target = day_dir / relative
-    write_text_atomic(target, recorded.markdown)
-    entry = recorded.entry
-    state.put_file(
-        FileRecord(
-            path=key(document.path),
-            sha256=document.sha256,
-            language=entry.language,
-            confidence=done.detected.detection.confidence,
-            route=entry.route.value,
-            model=entry.model,
-            model_revision=done.model_revision,
-            summarizer=done.summarizer,
-            translation_path=path_key(target),
-            title=entry.title,
-            summary=entry.summary,
-            source_url=entry.source_url,
-            processed_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            digested_at=None,
-            digest_date=None,
+    taken = set(taken)
+    targets: list[Path] = []
+    records: list[FileRecord] = []
+    entries: list[DigestEntry] = []
+    for done in finished:
+        document = done.detected.document
+        relative = translation_name(document.path, taken)
+        taken.add(relative)
+        recorded = record(done, translation=relative)
+        target = day_dir / relative
+        write_text_atomic(target, recorded.markdown, durable=False)
+        targets.append(target)
+        entry = recorded.entry
+        entries.append(entry)
+        records.append(
+            FileRecord(
+                path=key(document.path),
+                sha256=document.sha256,
+                language=entry.language,
+                confidence=done.detected.detection.confidence,
+                route=entry.route.value,
+                model=entry.model,
+                model_revision=done.model_revision,
+                summarizer=done.summarizer,
+                translation_path=path_key(target),
+                title=entry.title,
+                summary=entry.summary,
+                source_url=entry.source_url,
+                processed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                digested_at=None,
+                digest_date=None,
+            )
         )
-    )
-    return entry
+    make_durable(targets)
+    state.put_files(records)
+    return entries
 
 
 def _entry_from_record(record: FileRecord, document: Document) -> DigestEntry:

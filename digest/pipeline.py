@@ -80,6 +80,9 @@ log = logging.getLogger("digest")
 # efficient length-sorted batches across documents, small enough that progress and the
 # state store advance steadily (a killed run keeps every finished window).
 WINDOW_SEGMENTS = 256
+# An English document's size per segment of the window, on the identity route: a window holds up
+# to 256 small English files, or about 256 KB of English.
+IDENTITY_CHARS_PER_SEGMENT = 1_000
 
 
 @dataclass(frozen=True)
@@ -137,12 +140,21 @@ def windows(items: Sequence[Detected], *, size: int = WINDOW_SEGMENTS) -> Iterat
     count = 0
     for item in items:
         window.append(item)
-        count += max(1, item.document.body.count("\n") + 1) * 3  # ~3 sentences a paragraph
+        count += _weight(item)
         if count >= size:
             yield window
             window, count = [], 0
     if window:
         yield window
+
+
+def _weight(item: Detected) -> int:
+    """A document's share of a window: its segments, or for English passed through, its size."""
+    if item.route.route is Route.IDENTITY and not item.paragraph_routes:
+        # No model batches these: the window bounds only the text summarized and the files written
+        # between two commits, so a window holds up to `size` small files rather than a dozen.
+        return max(1, len(item.document.body) // IDENTITY_CHARS_PER_SEGMENT)
+    return max(1, item.document.body.count("\n") + 1) * 3  # ~3 sentences a paragraph
 
 
 def today(now: datetime | None = None) -> datetime:
@@ -280,11 +292,9 @@ def _run_stages(
             failures += outcome.failures
             translated += outcome.translated
             from_cache += outcome.from_cache
+            taken = {e.translation for e in entries.values()}
             with clock("record"):
-                for done in outcome.finished:
-                    entry = incremental.record_finished(
-                        done, state=state, day_dir=day_dir, taken={e.translation for e in entries.values()}
-                    )
+                for entry in incremental.record_window(outcome.finished, state=state, day_dir=day_dir, taken=taken):
                     entries[entry.path] = entry
 
     if settings.new_only:

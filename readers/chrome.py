@@ -147,8 +147,22 @@ _STOPLISTS = {
 def normalize(line: str) -> str:
     """A line compared as chrome: casefolded, NFC, punctuation and extra spaces dropped."""
     text = unicodedata.normalize("NFC", line).casefold().replace("\u200c", " ").replace("\u200f", "")
-    text = "".join(" " if unicodedata.category(char)[0] in "PSZC" else char for char in text)
+    # Every ASCII character but letters and digits is punctuation, a symbol, a space or a control:
+    # replaced in C, they leave only the other characters to look up one by one.
+    text = _ASCII_NOT_ALNUM.sub(" ", text)
+    if not text.isascii():
+        text = _NON_ASCII.sub(_blank_punctuation, text)
     return " ".join(text.split())
+
+
+_ASCII_NOT_ALNUM = re.compile(r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def _blank_punctuation(match: re.Match[str]) -> str:
+    char = match.group()
+    return " " if unicodedata.category(char)[0] in "PSZC" else char
 
 
 def fingerprint(line: str) -> str | None:
@@ -199,7 +213,9 @@ def stopwords(script: str) -> frozenset[str]:
 def script_of(text: str) -> str:
     """The script most letters of `text` are in: "latin", "devanagari", "arabic", "bengali" or "other"."""
     counts = {"latin": 0, "devanagari": 0, "arabic": 0, "bengali": 0, "other": 0}
-    for char in text:
+    # ASCII letters are Latin, counted in C; only the rest is looked at one by one.
+    counts["latin"] = sum(map(len, _ASCII_LETTERS.findall(text)))
+    for char in _NON_ASCII.findall(text):
         if not char.isalpha():
             continue
         code = ord(char)

@@ -214,3 +214,118 @@ def test_heldout_no_worse_than_langdetect_alone(
     baseline = _accuracy([plain_langdetect(s) for s in sentences], language)  # type: ignore[operator]
     ours = _accuracy([detector.detect(s).language for s in sentences], language)
     assert ours >= baseline, f"{language}: {ours:.3f} < langdetect's {baseline:.3f}"
+
+
+# --- the English-word rule and the faster langdetect ------------------------------------------
+
+
+def _no_langdetect(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every text that reaches langdetect."""
+    import translate.detect as module
+
+    reached: list[str] = []
+    real = module.langdetect_probabilities
+
+    def spy(text: str, **kwargs: object) -> dict[str, float]:
+        reached.append(text)
+        return real(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "langdetect_probabilities", spy)
+    return reached
+
+
+def test_english_prose_is_settled_by_its_words_without_langdetect(
+    detector: ScriptLangDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reached = _no_langdetect(monkeypatch)
+    found = detector.detect((SAMPLES / "en-riverside-bike-lanes-2024.txt").read_text(encoding="utf-8"))
+    assert (found.language, found.method) == ("en", "script")
+    assert found.confidence >= 0.999
+    assert reached == []
+
+
+def test_only_paragraphs_too_short_for_the_rule_reach_langdetect(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.records import Document
+    from digest.stages import RouteOptions, detect, paragraphs_of
+    from translate.detect import _english_confidence
+
+    reached = _no_langdetect(monkeypatch)
+    body = (SAMPLES / "en-riverside-bike-lanes-2024.txt").read_text(encoding="utf-8")
+    [item] = detect([Document(Path("en.txt"), body, body, "en", None, "")], options=RouteOptions()).detected
+    assert item.detection.language == "en"
+    assert set(item.paragraph_languages) == {"en"}
+    # The headline, two short sentences and the source line (a link, which is no evidence); the
+    # document and its four longer paragraphs never.
+    assert len(reached) == 4 < len(paragraphs_of(body))
+    assert all(_english_confidence(text) is None for text in reached)
+
+
+@pytest.mark.parametrize("language", ["en", "hi", "ur", "fa", "ar", "mr", "ne", "bn"])
+def test_the_english_rule_changes_no_answer_on_held_out_text(
+    detector: ScriptLangDetector, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    sentences = _heldout(language)
+    fast = [detector.detect(s).language for s in sentences]
+    monkeypatch.setattr("translate.detect.ENGLISH_MIN_WORDS", 10**9)  # the rule never fires: langdetect decides
+    slow = [detector.detect(s).language for s in sentences]
+    assert fast == slow
+
+
+# Latin-script sentences in other languages, full of the short words English shares with them
+# ("of", "is", "was", "we", "over", "for", "under", "be", "to", "also"), and of English names.
+NOT_ENGLISH = [
+    "Het is of was de bedoeling dat we in de stad over de brug gaan, zei de burgemeester.",
+    "Was will er also in der Stadt? Er ist über die Brücke gegangen, um The Times zu kaufen.",
+    "Vi har en have, og for os er det godt at være her under solen hele sommeren.",
+    "A ház be van zárva, és az ajtó is, mert a család elment a tengerhez nyaralni.",
+    "To jest dla nas to samo, co za tym idzie, nie ma sensu o tym mówić dalej.",
+    "El grupo The Who tocó anoche en el estadio ante miles de personas que cantaron con ellos.",
+    "La banda The Rolling Stones anunció una gira por América Latina para el próximo año.",
+]
+
+
+@pytest.mark.parametrize("sentence", NOT_ENGLISH)
+def test_other_latin_languages_never_meet_the_english_rule(detector: ScriptLangDetector, sentence: str) -> None:
+    from translate.detect import _english_confidence
+
+    assert _english_confidence(sentence) is None
+    assert detector.detect(sentence).method == "langdetect"
+
+
+def test_the_spanish_page_never_meets_the_english_rule() -> None:
+    from translate.detect import _english_confidence
+
+    page = (REPO / "tests" / "data" / "chrome" / "es-newspaper-spanish.txt").read_text(encoding="utf-8")
+    assert [line for line in page.splitlines() if _english_confidence(line) is not None] == []
+
+
+@pytest.mark.parametrize(("language", "script"), [("en", "Latin"), ("ur", "Arabic"), ("hi", "Devanagari")])
+def test_langdetect_limited_to_the_prior_gives_langdetects_own_numbers(language: str, script: str) -> None:
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from translate.detect import _CANDIDATES, _factory, langdetect_probabilities
+
+    prior = {lang: 1.0 + i for i, lang in enumerate(_CANDIDATES[script])}
+    for sentence in _heldout(language)[:15]:
+        full = _factory().create()  # every profile, the prior as a map over all of them
+        full.set_prior_map(prior)
+        full.append(sentence)
+        try:
+            expected = {item.lang: item.prob for item in full.get_probabilities()}
+        except LangDetectException:
+            expected = {}
+        assert langdetect_probabilities(sentence, prior=prior) == expected
+
+
+def test_letter_counts_match_a_character_by_character_count() -> None:
+    import unicodedata
+    from collections import Counter
+
+    from translate.detect import script_of
+
+    text = "Ünïcode ﬁne: Hello, दुनिया! مرحبا ۔ 你好 カタカナ Ελλάδα Ꭰ 123 _ ё ћ \u0301 \u093e"
+    expected: Counter[str] = Counter()
+    for char in text:
+        if unicodedata.category(char)[0] in "LM" and script_of(char) is not None:
+            expected[script_of(char)] += 1  # type: ignore[index]
+    assert letter_scripts(text) == expected
