@@ -374,6 +374,9 @@ def raw_engine(plan: dict[str, Any]) -> dict[str, Any]:
         tokenizer = AutoTokenizer.from_pretrained(model["path"])
         translator = ctranslate2.Translator(model["converted"], device="cpu", compute_type="default",
                                             intra_threads=threads, inter_threads=1)
+        config = json.loads((Path(model["path"]) / "config.json").read_text(encoding="utf-8"))
+        # The decoder's positions bound the output (the product caps 2 x source + 10 at the model's limit).
+        limit = int(config.get("max_position_embeddings", 512)) - 2
         sources = [tokenizer.convert_ids_to_tokens(tokenizer.encode(s)) for s in model["segments"]]
         order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
         groups: list[list[int]] = [[]]
@@ -386,7 +389,7 @@ def raw_engine(plan: dict[str, Any]) -> dict[str, Any]:
             size += len(sources[i])
         started = time.perf_counter()
         for group in groups:
-            caps = [2 * len(sources[i]) + 10 for i in group]
+            caps = [min(limit, 2 * len(sources[i]) + 10) for i in group]
             results = translator.translate_batch(
                 [sources[i] for i in group], beam_size=plan["beams"], max_batch_size=budget, batch_type="tokens",
                 max_decoding_length=max(caps), min_decoding_length=0, max_input_length=0,
