@@ -51,8 +51,8 @@ class Engine(Protocol):
         """
         ...
 
-    def close(self) -> None:
-        """Stop taking calls; calls already started finish in the background or are dropped."""
+    def close(self, *, wait: bool = True) -> None:
+        """Stop taking calls, waiting for those started unless `wait` is False (the run was interrupted)."""
         ...
 
 
@@ -81,10 +81,10 @@ class LocalEngine:
             self._background = _Worker()
         return self._background.submit(stage, request)
 
-    def close(self) -> None:
-        """Let the background thread end once its queue is done, without waiting for it."""
+    def close(self, *, wait: bool = True) -> None:
+        """End the background thread once its queue is done; `wait=False` (an interrupt) does not wait."""
         if self._background is not None:
-            self._background.stop()
+            self._background.stop(wait=wait)
             self._background = None
 
 
@@ -107,20 +107,28 @@ class _Worker:
         self._queue.put((future, fn, argument))
         return future
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool) -> None:
         self._queue.put(self._STOP)
+        if wait:
+            # Joined, so the models the thread used are released in the driver's thread while the
+            # interpreter is whole: native thread pools torn down at exit abort the process.
+            self._thread.join()
 
     def _run(self) -> None:
         while True:
             item = self._queue.get()
             if item is self._STOP:
                 return
-            future, fn, argument = item
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                result = fn(argument)
-            except BaseException as exc:  # handed to the driver, which decides what it means
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
+            self._call(*item)
+            del item  # holds the stage object, and through it a model, until the next call
+
+    @staticmethod
+    def _call(future: Future[Any], fn: Callable[[Any], Any], argument: Any) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            result = fn(argument)
+        except BaseException as exc:  # handed to the driver, which decides what it means
+            future.set_exception(exc)
+        else:
+            future.set_result(result)

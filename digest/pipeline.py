@@ -221,6 +221,7 @@ def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progres
                 started=started,
             )
         except BaseException as exc:
+            engine.close(wait=False)  # an interrupt must not wait for a summary still decoding
             # Recorded, then re-raised for the CLI to report; finished work stays in the store.
             # Ctrl-C and SIGTERM (a KeyboardInterrupt, see digest.signals) are not failures.
             status = RunStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED

@@ -27,6 +27,7 @@ from seq2seq.convert import (
     is_complete,
 )
 from seq2seq.hf import Seq2SeqRunner
+from seq2seq.memory import release_free_memory, share_heap_arenas
 from seq2seq.hub import ModelLocation
 
 
@@ -131,6 +132,7 @@ class CT2Runner(Seq2SeqRunner):
 
     def _open(self, path: Path) -> Any:
         ctranslate2 = _import_ctranslate2()
+        share_heap_arenas()  # before CTranslate2 starts its threads, so they share one heap arena
         try:
             # "default" keeps the quantization the folder was converted with; CTranslate2 falls
             # back to the nearest supported type itself when the device lacks it.
@@ -211,6 +213,7 @@ class CT2Runner(Seq2SeqRunner):
             # while the other waits would leave half the machine idle.
             max_batch_size=math.ceil(len(source) / self.threads.inter),
         )
+        release_free_memory()  # the batch's buffers, freed by now; the next batch may be smaller
         rows: list[list[int]] = []
         for result, cap in zip(results, caps):
             tokens = result.hypotheses[0][:cap]  # the target prefix is included, as transformers counts it

@@ -113,3 +113,23 @@ def test_ct2_threads_use_every_core(cores: int, inter: int, intra: int) -> None:
     threads = threads_for(cores)
     assert (threads.inter, threads.intra) == (inter, intra)
     assert threads.inter * threads.intra <= max(cores, 1)
+
+
+def test_closing_the_engine_ends_its_background_thread_before_the_models_are_released() -> None:
+    engine = LocalEngine()
+    assert engine.submit(len, "four").result() == 4
+    worker = engine._background
+    assert worker is not None and worker._thread.is_alive()
+    engine.close()
+    # Joined: native thread pools (CTranslate2's) torn down later, at interpreter exit, abort the process.
+    assert not worker._thread.is_alive()
+
+
+def test_threads_share_one_heap_arena_and_freed_memory_goes_back() -> None:
+    import platform
+
+    from seq2seq.memory import release_free_memory, share_heap_arenas
+
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert share_heap_arenas()
+    release_free_memory()  # never fails, whatever the C library

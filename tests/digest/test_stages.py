@@ -205,7 +205,7 @@ class PoolEngine:
     def submit(self, stage: Callable[[Any], Any], request: Any) -> Future[Any]:
         return self.pool.submit(stage, request)
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
         pass
 
 
