@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -53,6 +55,26 @@ def _escape(char: str) -> str:
     return char
 
 
+# Keys already worked out, while `remembered_keys` is active (None: not remembering).
+_remembered: dict[str, str] | None = None
+
+
+@contextmanager
+def remembered_keys() -> Iterator[None]:
+    """Work out each path's key once inside the block (a run asks for the same ones many times).
+
+    Resolving a path costs a system call per component; a run over thousands of small files asked
+    for each key about seven times. Links that change inside the block are not seen: a run reads a
+    file once, and the block ends with the run.
+    """
+    global _remembered
+    previous, _remembered = _remembered, {}
+    try:
+        yield
+    finally:
+        _remembered = previous
+
+
 def path_key(path: str | os.PathLike[str]) -> str:
     """The text under which the state store knows a file: absolute, symlinks resolved, lossless.
 
@@ -60,12 +82,19 @@ def path_key(path: str | os.PathLike[str]) -> str:
     """
     if isinstance(path, str) and path.startswith(_URI_PREFIX):
         return path
+    memo = _remembered
+    name = os.fspath(path)
+    if memo is not None and name in memo:
+        return memo[name]
     resolved = Path(path).expanduser().resolve()
     text = str(resolved)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return resolved.as_uri()
+        text = resolved.as_uri()
+    if memo is not None:
+        memo[name] = text
+        memo[text] = text  # a key passed in again
     return text
 
 

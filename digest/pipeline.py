@@ -27,7 +27,7 @@ from core.errors import (
     StateError,
     UnsupportedLanguage,
 )
-from core.names import display_path, printable
+from core.names import display_path, printable, remembered_keys
 from core.records import (
     Detection,
     Digest,
@@ -180,7 +180,7 @@ def run_digest(
     progress = progress or NoProgress()
     prepare_out_dir(settings.out_dir)
     now = today(now)
-    with run_lock(settings.out_dir, wait=settings.wait_for_lock):
+    with run_lock(settings.out_dir, wait=settings.wait_for_lock), remembered_keys():
         check_day_paths(settings.out_dir, now.date().isoformat())
         # Under the lock no other run is writing here, so temporaries left by a killed one are litter.
         sweep_temporaries(settings.out_dir)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import DigestError, ModelUnavailable, UnsupportedLanguage
+from core.names import path_key
 from core.records import (
     Detection,
     DigestEntry,
@@ -512,7 +513,8 @@ def check(
 
 def file_link(path: Path | str) -> str:
     """A file:// URL for a local file."""
-    return Path(path).resolve().as_uri()
+    key = path_key(path)  # resolved once per run (core.names.remembered_keys)
+    return key if key.startswith("file://") else Path(key).as_uri()
 
 
 def entry_link(source_url: str | None, path: Path | str) -> str:

@@ -95,3 +95,31 @@ def test_atomic_writes_follow_the_umask(tmp_path: Path, mask: int, mode: int) ->
         os.umask(old)
     assert stat.S_IMODE((site / "page.html").stat().st_mode) == mode
     assert [p.name for p in site.iterdir()] == ["page.html"]
+
+
+def test_inside_remembered_keys_each_path_is_resolved_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core import names
+
+    target = tmp_path / "doc.txt"
+    target.write_text("x", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    resolved: list[Path] = []
+    original = Path.resolve
+
+    def counting(self: Path, strict: bool = False) -> Path:
+        resolved.append(self)
+        return original(self, strict=strict)
+
+    monkeypatch.setattr(Path, "resolve", counting)
+    with names.remembered_keys():
+        keys = {names.path_key(link) for _ in range(5)} | {names.path_key(str(target))}
+        assert names.path_key(names.path_key(link)) == str(target)
+    assert keys == {str(target)}
+    assert len(resolved) == 1  # the link, once; the target is known as its key
+    # Outside the block nothing is remembered: a link pointed elsewhere is seen.
+    other = tmp_path / "other.txt"
+    other.write_text("y", encoding="utf-8")
+    link.unlink()
+    link.symlink_to(other)
+    assert names.path_key(link) == str(other)
