@@ -79,6 +79,7 @@ BEAMS = 4
 MAX_BATCH_TOKENS = 4096  # the product's default token budget, counting every beam
 STAGES = ("read", "detect", "translate", "summarize", "publish")
 DEFAULT_FLAGS = ("--backend", "ct2", "--summarizer", "abstractive", "--beams", str(BEAMS))
+TRANSLATION_ALONE_FLAGS = ("--backend", "ct2", "--summarizer", "extractive", "--beams", str(BEAMS))
 # Other routes of the Marian pipeline the README documents, measured for their first run's memory.
 CONFIGS = {
     "hf": ("--backend", "hf", "--summarizer", "abstractive", "--beams", str(BEAMS)),
@@ -366,42 +367,51 @@ def raw_engine(plan: dict[str, Any]) -> dict[str, Any]:
 
     from seq2seq.ct2 import cpu_cores
 
-    threads = cpu_cores()
+    cores = cpu_cores()
     budget = max(1, plan["max_batch_tokens"] // plan["beams"])
-    tokens = sentences = 0
-    seconds = 0.0
-    for model in plan["models"]:
-        tokenizer = AutoTokenizer.from_pretrained(model["path"])
-        translator = ctranslate2.Translator(model["converted"], device="cpu", compute_type="default",
-                                            intra_threads=threads, inter_threads=1)
-        config = json.loads((Path(model["path"]) / "config.json").read_text(encoding="utf-8"))
-        # The decoder's positions bound the output (the product caps 2 x source + 10 at the model's limit).
-        limit = int(config.get("max_position_embeddings", 512)) - 2
-        sources = [tokenizer.convert_ids_to_tokens(tokenizer.encode(s)) for s in model["segments"]]
-        order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
-        groups: list[list[int]] = [[]]
-        size = 0
-        for i in order:
-            if groups[-1] and size + len(sources[i]) > budget:
-                groups.append([])
-                size = 0
-            groups[-1].append(i)
-            size += len(sources[i])
-        started = time.perf_counter()
-        for group in groups:
-            caps = [min(limit, 2 * len(sources[i]) + 10) for i in group]
-            results = translator.translate_batch(
-                [sources[i] for i in group], beam_size=plan["beams"], max_batch_size=budget, batch_type="tokens",
-                max_decoding_length=max(caps), min_decoding_length=0, max_input_length=0,
-            )
-            for result, cap in zip(results, caps):
-                output = result.hypotheses[0][:cap]
-                _ = tokenizer.convert_tokens_to_string(output)
-                tokens += len(output)
-        seconds += time.perf_counter() - started
-        sentences += len(sources)
-    return {"sentences": sentences, "tokens": tokens, "seconds": seconds, "threads": threads,
-            "batch_tokens": budget, "version": ctranslate2.__version__}
+    # CTranslate2's usual CPU setting (one batch, a thread per core) and the product's (a batch per
+    # core, one thread each); the faster of the two is the engine's speed.
+    settings = [(1, cores)] + ([(min(2, cores), max(1, cores // 2))] if cores > 1 else [])
+    rows = []
+    for inter, intra in settings:
+        tokens = sentences = 0
+        seconds = 0.0
+        for model in plan["models"]:
+            tokenizer = AutoTokenizer.from_pretrained(model["path"])
+            translator = ctranslate2.Translator(model["converted"], device="cpu", compute_type="default",
+                                                intra_threads=intra, inter_threads=inter)
+            config = json.loads((Path(model["path"]) / "config.json").read_text(encoding="utf-8"))
+            # The decoder's positions bound the output (the product caps 2 x source + 10 at the model's limit).
+            limit = int(config.get("max_position_embeddings", 512)) - 2
+            sources = [tokenizer.convert_ids_to_tokens(tokenizer.encode(s)) for s in model["segments"]]
+            order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+            groups: list[list[int]] = [[]]
+            size = 0
+            for i in order:
+                if groups[-1] and size + len(sources[i]) > budget:
+                    groups.append([])
+                    size = 0
+                groups[-1].append(i)
+                size += len(sources[i])
+            started = time.perf_counter()
+            for group in groups:
+                caps = [min(limit, 2 * len(sources[i]) + 10) for i in group]
+                results = translator.translate_batch(
+                    [sources[i] for i in group], beam_size=plan["beams"],
+                    max_batch_size=max(1, -(-len(group) // inter)), max_decoding_length=max(caps),
+                    min_decoding_length=0, max_input_length=0,
+                )
+                for result, cap in zip(results, caps):
+                    output = result.hypotheses[0][:cap]
+                    _ = tokenizer.convert_tokens_to_string(output)
+                    tokens += len(output)
+            seconds += time.perf_counter() - started
+            sentences += len(sources)
+            del translator
+        rows.append({"inter_threads": inter, "intra_threads": intra, "sentences": sentences, "tokens": tokens,
+                     "seconds": seconds, "tokens_per_s": round(tokens / seconds, 1) if seconds else None})
+    best = max(rows, key=lambda r: r["tokens_per_s"] or 0.0)
+    return {**best, "settings": rows, "batch_tokens": budget, "version": ctranslate2.__version__}
 
 
 def segments_by_model(side: Side, corpus_dir: Path, work: Path) -> dict[str, list[str]]:
@@ -453,8 +463,10 @@ def summarize_report(report: dict[str, Any]) -> None:
     sides = report["sides"]
     base, cur = sides["baseline"], sides["current"]
     raw = report["raw_engine"]
-    translate_tps = tokens_per_s((cur["run"].get("stages") or {}).get("translate"))
+    translate_tps = tokens_per_s((report["translation_alone"].get("stages") or {}).get("translate"))
     ratios = {
+        "translate_tokens_per_s_beside_summaries": tokens_per_s((cur["run"].get("stages") or {}).get("translate")),
+        "summarize_tokens_per_s": tokens_per_s((cur["run"].get("stages") or {}).get("summarize")),
         "speedup": round(base["run"]["wall_s"] / cur["run"]["wall_s"], 2) if cur["run"]["wall_s"] else None,
         "first_run_speedup": (round(base["first_run"]["wall_s"] / cur["first_run"]["wall_s"], 2)
                               if cur["first_run"]["wall_s"] else None),
@@ -516,10 +528,16 @@ def table(report: dict[str, Any]) -> str:
                      f"{run['peak_rss_mb']:.0f}", f"{run['tree_rss_mb']:.0f}", _fmt(rerun, 2),
                      _fmt(fraction * 100 if fraction is not None else None, 2, "%")]
             lines.append("| " + " | ".join(cells) + " |")
+    alone = report["translation_alone"]
     lines += ["", (
-        f"raw engine (CTranslate2 translate_batch, int8, beam {BEAMS}, {raw['threads']} intra threads, "
-        f"{raw['batch_tokens']}-token batches): {raw['tokens']} tokens in {raw['seconds']:.1f}s = "
+        f"raw engine (CTranslate2 translate_batch, int8, beam {BEAMS}, {raw['batch_tokens']}-token batches, "
+        f"best of " + ", ".join(f"{r['inter_threads']}x{r['intra_threads']} threads: {_fmt(r['tokens_per_s'])} tok/s"
+                                for r in raw["settings"]) + f"): {raw['tokens']} tokens in {raw['seconds']:.1f}s = "
         f"{_fmt(raw['tokens_per_s'])} tok/s"
+    ), (
+        f"translation alone (current, {' '.join(TRANSLATION_ALONE_FLAGS)}): {alone['wall_s']:.1f}s, translate "
+        f"stage {_fmt(tokens_per_s((alone.get('stages') or {}).get('translate')))} tok/s; beside the summaries "
+        f"(the default run) {_fmt(ratios['translate_tokens_per_s_beside_summaries'])} tok/s"
     )]
     if report["configs"]:
         lines += ["", "| configuration | flags | side | first run wall s | peak RSS MiB | tree RSS MiB |",
@@ -638,8 +656,13 @@ def main(argv: list[str] | None = None) -> int:
         plan.write_text(json.dumps({"models": plan_models, "beams": BEAMS, "max_batch_tokens": MAX_BATCH_TOKENS},
                                    ensure_ascii=False), encoding="utf-8")
         raw, raw_measured = run_worker("raw", "--plan", str(plan))
-        raw["tokens_per_s"] = round(raw["tokens"] / raw["seconds"], 1) if raw["seconds"] else None
         raw["peak_rss_mb"] = round(raw_measured.peak_rss_mb, 1)
+
+        # The translation stage on its own: the same run with extractive summaries, which take no
+        # core from it (in the default run the summarizer shares the cores, by design).
+        print("current: translation alone ...", file=log, flush=True)
+        alone = digest_run(sides["current"], corpus_dir, work / "current-out-translation", model_dirs["current"],
+                           TRANSLATION_ALONE_FLAGS, work)
 
         configs = []
         for config in args.configs or []:
@@ -664,6 +687,7 @@ def main(argv: list[str] | None = None) -> int:
             "corpus": written,
             "sides": results,
             "raw_engine": raw,
+            "translation_alone": alone,
             "configs": configs,
         }
         summarize_report(report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import re
@@ -179,6 +180,13 @@ def _converter_class() -> Any:
                         setattr(model.config, name, value)
             return model
 
+        def _load(self) -> Any:
+            spec = super()._load()
+            # The torch model is unreachable now but held in reference cycles: collected here, each
+            # weight is freed as soon as its quantized copy replaces it, rather than at the very end.
+            gc.collect()
+            return spec
+
     return Converter
 
 
@@ -235,6 +243,8 @@ def _convert_into(location: ModelLocation, out: Path, *, quantization: str) -> N
     env = dict(os.environ)
     # This package's root first, so the child imports this very module, installed or not.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
+    # One heap arena (glibc): torch's threads would each keep freed weight copies in their own.
+    env.setdefault("MALLOC_ARENA_MAX", "1")
     child = subprocess.Popen(
         [sys.executable, "-m", "seq2seq.convert"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
     )
