@@ -52,7 +52,7 @@ SummaryBeams = Annotated[
 ]
 SummaryBatchTokens = Annotated[
     Optional[int],
-    typer.Option("--summary-batch-tokens", help="Tokens in one summarizer batch, counting every beam [default: 16384].")
+    typer.Option("--summary-batch-tokens", help="Tokens in one summarizer batch, counting every beam [default: 8192].")
 ]
 BatchTokens = Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Tokens in one batch, counting every beam [default: 4096].")]
 Offline = Annotated[bool, typer.Option("--offline", help="Never contact the Hugging Face hub (as HF_HUB_OFFLINE=1).")]

@@ -28,12 +28,16 @@ Per side, in this order, the two sides alternating at each step:
   rerun       the same command again on that OUT, nothing changed.
 Then the raw engine: the translation segments of the corpus (the sentences `digest inspect --json`
 sends to each opus-mt model, each distinct one once) translated by CTranslate2 directly, on the
-current side's converted models (int8, beam 4, intra_threads = the usable cores, inter_threads 1),
-length-sorted into groups of about --max-batch-tokens / 4 source tokens, each group one
-`translate_batch` call batched by the engine itself (max_batch_size in tokens) and bounded as the product
-bounds a batch: max_decoding_length = the group's largest 2 x source + 10, each row then cut to its own
-cap. Its tokens/s is compared with the digest's translation stage (stats.stages.translate tokens /
-seconds in OUT/<date>/digest.json, written by the current code; the baseline has no stage times: "-").
+current side's converted models (int8, beam 4), length-sorted into groups of about --max-batch-tokens / 4
+source tokens, each group one `translate_batch` call bounded as the product bounds a batch
+(max_decoding_length = the group's largest 2 x source + 10, each row then cut to its own cap), with two
+thread settings, CTranslate2's usual one (one batch at a time, a thread per core) and the product's
+(a batch per core, one thread each, the group split between them); the faster is the engine's speed.
+Its tokens/s is compared with the digest's translation stage on its own: the current side run once
+more with `--summarizer extractive` (conversions cached), whose summaries take no core from the
+translation (stats.stages.translate tokens / seconds in OUT/<date>/digest.json; the baseline writes no
+stage times: "-"). In the default run the summaries of one window share the cores with the next
+window's translation on purpose, so its translation tokens/s is lower and is shown for information.
 
 Peak memory, two figures per run: "peak RSS" is ru_maxrss from wait4, which on Linux is the largest
 peak of any single process in the run (the CLI or a child it waited for, such as a conversion

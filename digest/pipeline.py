@@ -264,14 +264,20 @@ def _run_stages(
             summarizer=summarizer_name(settings.summarizer, settings.summary_model),
             revision=lambda model_id: engine.call(translate_stage.revision, model_id),
         )
+    with clock("detect"):
+        detections = engine.call(partial(detect, options=route_options(settings)), tuple(plan.todo))
     stages: RunStages | None = None
     if plan.todo:
         # Loaded only when there is work: an unchanged rerun loads no model at all. A summarizer
-        # that is missing or broken still fails the run before any document is translated.
+        # that is missing or broken still fails the run before any document is translated. Every
+        # model the run needs is converted first, so no conversion runs beside loaded models.
         with clock("load"):
+            needed = [r.model_id for d in detections.detected for r in (d.route, *d.paragraph_routes)
+                      if r.model_id is not None and r.route is not Route.IDENTITY]
+            if settings.summarizer == "abstractive":
+                needed.insert(0, settings.summary_model)
+            engine.call(models.convert_ahead, tuple(needed))
             stages = load_stages(settings, models=models)
-    with clock("detect"):
-        detections = engine.call(partial(detect, options=route_options(settings)), tuple(plan.todo))
     for failure in [*loaded.failures, *detections.failures]:
         failures.append(failure)
         progress.file_done(failure.path, ok=False)

@@ -21,6 +21,7 @@ folder); see digest.pipeline and digest.incremental.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -42,6 +43,8 @@ from core.records import (
 )
 from readers.documents import read_document, remove_template
 from seq2seq.hub import ModelLocation, locate_model
+
+log = logging.getLogger("digest")
 
 if TYPE_CHECKING:
     from summarize.base import Summarizer
@@ -186,6 +189,20 @@ class ModelHolder:
         if isinstance(found, ModelUnavailable):
             raise found
         return found
+
+    def convert_ahead(self, model_ids: Sequence[str]) -> None:
+        """Convert the models `model_ids` for CTranslate2 now, before any model is loaded.
+
+        A model that is unavailable, broken or does not convert is skipped here: it fails again where
+        it is used, with its own message (a translator's files fail, a summarizer stops the run).
+        """
+        from seq2seq.backends import convert_ahead
+
+        for model_id in dict.fromkeys(model_ids):
+            try:
+                convert_ahead(self.options.backend, self.locate(model_id), device=self.options.device)
+            except DigestError:
+                log.debug("%s is not converted ahead; it fails where it is used", model_id, exc_info=True)
 
     def translator(self, model_id: str) -> Translator:
         """The translator for `model_id`, loaded on first use."""

@@ -58,12 +58,34 @@ def build_on_backend(backend: str, registry: dict[str, str], location: ModelLoca
     if backend != "auto" or name == "hf":
         return built
     runner = built.runner
-    _ = runner.tokenizer  # a broken checkpoint fails on every backend: no fallback for it
     try:
+        # Converted before the tokenizer loads (see convert_model); a broken checkpoint raises
+        # ModelBroken, no BackendFailed: it fails on every backend, so there is no fallback for it.
         _ = runner.model
     except BackendFailed as exc:
         log.warning(
             "the ct2 backend cannot use %s (%s); using transformers instead", exc.model_id, exc.reason
         )
         return load_backend_class("hf", registry)(location, **options)
+    _ = runner.tokenizer
     return built
+
+
+def convert_ahead(backend: str, location: ModelLocation, *, device: str) -> None:
+    """Convert `location` for CTranslate2 now if `backend` runs it there (nothing for transformers).
+
+    A run converts every model it needs before it loads any, so no conversion (a child process
+    holding a full-precision model) runs beside models already loaded. Under "auto" a model that does
+    not convert is left to `build_on_backend`, which falls back to transformers with its warning.
+    """
+    if resolve_backend(backend) != "ct2" or not installed("ctranslate2"):
+        return
+    from seq2seq.ct2 import resolve_ct2_device
+    from seq2seq.convert import cache_root_for, convert_model, default_quantization
+
+    ct2_device, _index = resolve_ct2_device(device)
+    try:
+        convert_model(location, quantization=default_quantization(ct2_device), cache_root=cache_root_for(location))
+    except BackendFailed:
+        if backend != "auto":
+            raise

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import BackendFailed, BackendUnavailable, ConfigError, first_line
-from seq2seq.hf import broken, load_tokenizer, read_checkpoint_config
+from seq2seq.hf import broken, load_tokenizer, missing_tokenizer_files, read_checkpoint_config
 from seq2seq.hub import ModelLocation, user_cache_root
 
 # Written last into a conversion folder: a folder without it (or whose files no longer match it)
@@ -120,7 +120,13 @@ def convert_model(location: ModelLocation, *, quantization: str, cache_root: Pat
     _check_supported(location)
     # A damaged checkpoint is the checkpoint's problem on every backend: reported as such, not as a
     # conversion failure (the converter would build from transformers 5's near-empty stand-in tokenizer).
-    load_tokenizer(location, read_checkpoint_config(location))
+    # Missing files are seen without loading anything; the tokenizer itself is loaded only once the
+    # converter's process has ended, so this process (transformers and torch, once imported, stay)
+    # and the converter never hold their memory at the same time.
+    config = read_checkpoint_config(location)
+    missing = missing_tokenizer_files(Path(location.path), config.get("model_type"))
+    if missing:
+        raise broken(location, f"its tokenizer files are missing ({missing} in {location.path})")
     # Imported here: the converter pulls in torch and transformers.
     try:
         import ctranslate2
@@ -140,8 +146,10 @@ def convert_model(location: ModelLocation, *, quantization: str, cache_root: Pat
         try:
             _convert_into(location, staging, quantization=quantization)
         except Exception as exc:
+            load_tokenizer(location, config)  # a damaged tokenizer is the cause to report, if it is one
             reason = exc.reason if isinstance(exc, ConversionCrashed) else first_line(exc)
             raise BackendFailed(location.model_id, f"conversion failed: {reason}") from exc
+        load_tokenizer(location, config)
         _write_manifest(staging, location=location, quantization=quantization, version=ctranslate2.__version__)
         _publish(staging, target)
     finally:

@@ -101,6 +101,10 @@ class CT2Runner(Seq2SeqRunner):
         self._converted: Path | None = None
         self.threads = threads_for(cpu_cores()) if self.ct2_device == "cpu" else Threads(inter=1, intra=0)
 
+    def prepare(self) -> None:
+        """Convert (in a child process) before anything else is loaded here, then load."""
+        _ = self.converted_path, self.model, self.tokenizer
+
     @property
     def converted_path(self) -> Path:
         """The CTranslate2 model folder, converting the checkpoint the first time it is needed."""

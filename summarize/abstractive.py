@@ -18,8 +18,12 @@ MAX_SENTENCES = 4
 # shape, CTranslate2 int8, beam 4, 2 shared CPU cores (benchmarks/summarize_batching.py: 6 texts of
 # ~1,500 tokens, 12 chunks then 6 final passes), source tokens per CPU second and peak RSS: 4096 -> 147,
 # 805 MB; 12288 (3 chunks a batch) -> 232, 1130 MB; 16384 (4) -> 256, 1201 MB. 6 chunks a batch gained
-# about 5% more for 400-480 MB over one chunk, so 16384: the most throughput within ~400 MB of one chunk.
-SUMMARY_BATCH_TOKENS = 16384
+# about 5% more for 400-480 MB over one chunk. A whole run (benchmarks/run_speed.py: translators loaded,
+# the next window translating beside the summaries) at 16384 took 275 s and peaked at 1,732 MiB, over
+# the 1.5 GB budget (the decoder's cross-attention cache is 48 MB per hypothesis of a 1,024-token
+# chunk); at 8192 it took 334 s and peaked at 1,461 MiB. The default keeps the budget;
+# --summary-batch-tokens 16384 is the faster choice where memory allows.
+SUMMARY_BATCH_TOKENS = 8192
 
 
 def first_sentences(text: str, count: int = MAX_SENTENCES) -> str:
