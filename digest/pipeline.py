@@ -127,11 +127,10 @@ def route_options(settings: Settings) -> RouteOptions:
     return RouteOptions(lang=settings.lang, routes=tuple(settings.routes.items()), nllb_model=settings.nllb_model)
 
 
-def load_stages(settings: Settings, *, models: ModelHolder | None = None) -> RunStages:
-    """The run's stages; an abstractive summarizer whose model is missing or broken fails the run now."""
-    models = models or ModelHolder(model_options(settings))
+def load_stages(settings: Settings, *, translate: TranslateStage, models: ModelHolder) -> RunStages:
+    """The run's stages around `translate`; a summarizer whose model is missing or broken fails the run now."""
     summarize = SummarizeStage.load(models, kind=settings.summarizer, model_id=settings.summary_model)
-    return RunStages(TranslateStage(models), summarize)
+    return RunStages(translate, summarize)
 
 
 def windows(items: Sequence[Detected], *, size: int = WINDOW_SEGMENTS) -> Iterator[list[Detected]]:
@@ -277,7 +276,7 @@ def _run_stages(
             if settings.summarizer == "abstractive":
                 needed.insert(0, settings.summary_model)
             engine.call(models.convert_ahead, tuple(needed))
-            stages = load_stages(settings, models=models)
+            stages = load_stages(settings, translate=translate_stage, models=models)
     for failure in [*loaded.failures, *detections.failures]:
         failures.append(failure)
         progress.file_done(failure.path, ok=False)
