@@ -72,6 +72,18 @@ FollowLinks = Annotated[
         "[env: DIGEST_FOLLOW_OUTSIDE_LINKS].",
     ),
 ]
+EngineOpt = Annotated[
+    Optional[str],
+    typer.Option("--engine", help="Where the stages run: local (this process) or ray (a Ray cluster) [default: local]."),
+]
+RayAddress = Annotated[
+    Optional[str],
+    typer.Option(
+        "--ray-address",
+        help="With --engine ray: auto or HOST:PORT joins a running cluster; unset starts Ray here "
+        "[env: DIGEST_RAY_ADDRESS].",
+    ),
+]
 OutDir = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder [default: ./digests].")]
 
 
@@ -182,6 +194,8 @@ def run(
         Optional[str], typer.Option("--site-url", help="URL where the output folder is served (absolute feed links).")
     ] = None,
     follow_outside_links: FollowLinks = False,
+    engine: EngineOpt = None,
+    ray_address: RayAddress = None,
     offline: Offline = False,
     config: Config = None,
     verbose: Verbose = False,
@@ -213,6 +227,8 @@ def run(
             wait_for_lock=wait,
             site_url=site_url,
             follow_outside_links=follow_outside_links,
+            engine=engine,
+            ray_address=ray_address,
             offline=offline,
         )
         show_bar = not quiet and sys.stderr.isatty()

@@ -1,12 +1,15 @@
-"""Where stage calls run: in this process today; the same calls can go to workers later."""
+"""Where stage calls run: in this process (LocalEngine), or on a Ray cluster (digest.ray_engine.RayEngine)."""
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from digest.stages import ModelOptions, RunStages, TranslateStage
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -55,6 +58,26 @@ class Engine(Protocol):
         """Stop taking calls, waiting for those started unless `wait` is False (the run was interrupted)."""
         ...
 
+    def translate_stage(self, options: ModelOptions) -> TranslateStage:
+        """The translate stage whose calls this engine runs; its models load where the calls run, on first use."""
+        ...
+
+    def load_stages(
+        self, translate: TranslateStage, *, kind: str, model_id: str, needed: Sequence[str]
+    ) -> RunStages:
+        """The run's stages around `translate`, models converted and the summarizer loaded now.
+
+        Args:
+            translate: the stage from `translate_stage`.
+            kind: the summarizer ("abstractive" loads `model_id`, "extractive" needs no model).
+            model_id: the summarizer's model.
+            needed: the translation models the run will use, converted ahead where the backend needs it.
+
+        Returns:
+            The stages; a summarizer that is missing or broken raises here, before any translation.
+        """
+        ...
+
 
 class LocalEngine:
     """Runs stage calls in this process: `call` and `map` in the caller's thread, `submit` in one other.
@@ -86,6 +109,20 @@ class LocalEngine:
         if self._background is not None:
             self._background.stop(wait=wait)
             self._background = None
+
+    def translate_stage(self, options: ModelOptions) -> TranslateStage:
+        """A translate stage holding its models in this process."""
+        from digest.stages import ModelHolder, TranslateStage
+
+        return TranslateStage(ModelHolder(options))
+
+    def load_stages(
+        self, translate: TranslateStage, *, kind: str, model_id: str, needed: Sequence[str]
+    ) -> RunStages:
+        """The stages in this process (digest.stages.local_stages)."""
+        from digest.stages import local_stages
+
+        return local_stages(translate, kind=kind, model_id=model_id, needed=needed)
 
 
 class _Worker:

@@ -49,11 +49,13 @@ from digest.progress import NoProgress, Progress
 from digest.settings import Settings
 from digest.stages import (
     Detected,
+    Detections,
     Finished,
     ModelHolder,
     ModelOptions,
     Read,
     RouteOptions,
+    RunStages,
     SegmentRequest,
     SummarizeRequest,
     SummarizeStage,
@@ -100,14 +102,6 @@ class RunResult:
         return 1 if self.digest.failures else 0
 
 
-@dataclass(frozen=True)
-class RunStages:
-    """The stage objects holding models, built once per run."""
-
-    translate: TranslateStage
-    summarize: SummarizeStage
-
-
 def model_options(settings: Settings) -> ModelOptions:
     """The settings the stages need to find and run models."""
     return ModelOptions(
@@ -125,12 +119,6 @@ def model_options(settings: Settings) -> ModelOptions:
 def route_options(settings: Settings) -> RouteOptions:
     """The settings the detect stage needs to decide routes."""
     return RouteOptions(lang=settings.lang, routes=tuple(settings.routes.items()), nllb_model=settings.nllb_model)
-
-
-def load_stages(settings: Settings, *, translate: TranslateStage, models: ModelHolder) -> RunStages:
-    """The run's stages around `translate`; a summarizer whose model is missing or broken fails the run now."""
-    summarize = SummarizeStage.load(models, kind=settings.summarizer, model_id=settings.summary_model)
-    return RunStages(translate, summarize)
 
 
 def windows(items: Sequence[Detected], *, size: int = WINDOW_SEGMENTS) -> Iterator[list[Detected]]:
@@ -173,6 +161,10 @@ def run_digest(
     # good digest with an empty one.
     check_inputs(inputs)
     _check_not_output(inputs, settings.out_dir)
+    if settings.engine == "ray":
+        from digest.ray_engine import import_ray
+
+        import_ray()  # a missing extra is a usage error, found before the output folder is touched
     from digest.lock import run_lock
     from digest.publish import check_day_paths, prepare_out_dir
 
@@ -184,6 +176,15 @@ def run_digest(
         # Under the lock no other run is writing here, so temporaries left by a killed one are litter.
         sweep_temporaries(settings.out_dir)
         return _run_locked(inputs, settings=settings, progress=progress, now=now)
+
+
+def make_engine(settings: Settings) -> Engine:
+    """The engine `settings.engine` names: this process, or a Ray cluster (started here or joined)."""
+    if settings.engine == "ray":
+        from digest.ray_engine import RayEngine
+
+        return RayEngine(address=settings.ray_address)
+    return LocalEngine()
 
 
 def find_inputs(inputs: Sequence[Path], *, settings: Settings) -> InputSet:
@@ -213,7 +214,7 @@ def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progres
     progress.files_total(len(found.files))
     with StateStore.open(settings.out_dir) as state:
         run_id = state.begin_run()
-        engine = LocalEngine()
+        engine = make_engine(settings)
         try:
             result = _run_stages(
                 found, inputs, state=state, engine=engine, settings=settings, progress=progress, now=now,
@@ -253,10 +254,10 @@ def _run_stages(
     failures: list[Failure] = list(found.failures)
     clock = StageClock()
     with clock("read"):
-        loaded = engine.call(partial(read, max_bytes=settings.max_file_bytes), tuple(found.files))
+        # Read where the files are: the driver (it hashes them to plan), whatever the engine.
+        loaded = read(tuple(found.files), max_bytes=settings.max_file_bytes)
         loaded = remove_site_template(loaded, state=state, engine=engine, seen_on=date)
-    models = ModelHolder(model_options(settings))
-    translate_stage = TranslateStage(models)
+    translate_stage = engine.translate_stage(model_options(settings))
     with clock("plan"):
         plan = incremental.plan(
             loaded.documents, state=state, settings=settings,
@@ -264,7 +265,7 @@ def _run_stages(
             revision=lambda model_id: engine.call(translate_stage.revision, model_id),
         )
     with clock("detect"):
-        detections = engine.call(partial(detect, options=route_options(settings)), tuple(plan.todo))
+        detections = detect_all(plan.todo, options=route_options(settings), engine=engine)
     stages: RunStages | None = None
     if plan.todo:
         # Loaded only when there is work: an unchanged rerun loads no model at all. A summarizer
@@ -273,10 +274,10 @@ def _run_stages(
         with clock("load"):
             needed = [r.model_id for d in detections.detected for r in (d.route, *d.paragraph_routes)
                       if r.model_id is not None and r.route is not Route.IDENTITY]
-            if settings.summarizer == "abstractive":
-                needed.insert(0, settings.summary_model)
-            engine.call(models.convert_ahead, tuple(needed))
-            stages = load_stages(settings, translate=translate_stage, models=models)
+            stages = engine.load_stages(
+                translate_stage, kind=settings.summarizer, model_id=settings.summary_model,
+                needed=tuple(dict.fromkeys(needed)),
+            )
     for failure in [*loaded.failures, *detections.failures]:
         failures.append(failure)
         progress.file_done(failure.path, ok=False)
@@ -332,6 +333,21 @@ def _run_stages(
     for entry in entries_sorted:
         languages[entry.language] = languages.get(entry.language, 0) + 1
     return RunResult(digest, day_dir if written else None, written, languages)
+
+
+# Documents per detect call: an engine with workers detects this many at a time on each.
+DETECT_CHUNK = 64
+
+
+def detect_all(documents: Sequence[Document], *, options: RouteOptions, engine: Engine) -> Detections:
+    """Every document's language and route, detected in chunks through `engine` (in order)."""
+    chunks = [tuple(documents[i : i + DETECT_CHUNK]) for i in range(0, len(documents), DETECT_CHUNK)]
+    detected: list[Detected] = []
+    failures: list[Failure] = []
+    for part in engine.map(partial(detect, options=options), chunks):
+        detected += part.detected
+        failures += part.failures
+    return Detections(tuple(detected), tuple(failures))
 
 
 def remove_site_template(loaded: Read, *, state: StateStore, engine: Engine, seen_on: str) -> Read:

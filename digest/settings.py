@@ -18,6 +18,7 @@ DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
 SUMMARIZERS = ("abstractive", "extractive")
 BACKENDS = ("auto", "hf", "ct2")
 DEVICES = ("auto", "cpu", "cuda")
+ENGINES = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Settings:
     wait_for_lock: bool = False
     site_url: str | None = None  # where DIR is served; makes the feed's links absolute
     follow_outside_links: bool = False  # follow links that lead out of the input folders
+    engine: str = "local"  # where stage calls run: this process, or a Ray cluster
+    ray_address: str | None = None  # None: start Ray here; "auto" or HOST:PORT: join a running cluster
     config_path: Path | None = None
 
 
@@ -105,6 +108,8 @@ _CONVERTERS = {
     "wait_for_lock": _bool,
     "site_url": str,
     "follow_outside_links": _bool,
+    "engine": str,
+    "ray_address": str,
 }
 
 
@@ -168,7 +173,9 @@ def resolve_settings(
 
 
 def _validate(settings: Settings) -> None:
-    for name, allowed in (("summarizer", SUMMARIZERS), ("backend", BACKENDS), ("device", DEVICES)):
+    for name, allowed in (
+        ("summarizer", SUMMARIZERS), ("backend", BACKENDS), ("device", DEVICES), ("engine", ENGINES)
+    ):
         value = getattr(settings, name)
         if value not in allowed:
             raise ConfigError(f"invalid {name} {value!r}: choose one of {', '.join(allowed)}")
@@ -183,6 +190,11 @@ def _validate(settings: Settings) -> None:
         if value is not None and value < 16:
             flag = "--" + name.replace("_", "-")
             raise ConfigError(f"{name} must be at least 16, got {value}: pass {flag} 16 or more")
+    if settings.ray_address is not None and settings.engine != "ray":
+        raise ConfigError(
+            f"ray_address {settings.ray_address!r} is set but the engine is {settings.engine!r}: "
+            "add --engine ray, or drop the address"
+        )
     if settings.max_file_bytes < 1:
         # 0 or less would refuse every file as too large: never what was meant.
         raise ConfigError(

@@ -480,6 +480,29 @@ class SummarizeStage:
         return StageTime(self._seconds, self._tokens if self.kind == "abstractive" else None)
 
 
+@dataclass(frozen=True)
+class RunStages:
+    """The stage objects a run calls through its engine: held here, or proxies for workers' copies."""
+
+    translate: TranslateStage
+    summarize: SummarizeStage
+
+
+def local_stages(
+    translate: TranslateStage, *, kind: str, model_id: str, needed: Sequence[str]
+) -> RunStages:
+    """The run's stages in this process around `translate` (a ModelHolder-backed one).
+
+    Every model in `needed` is converted for CTranslate2 first, so no conversion runs beside loaded
+    models; then the summarizer is loaded, so a missing or broken one fails the run now.
+    """
+    models = translate.models
+    if not isinstance(models, ModelHolder):
+        raise TypeError("local_stages needs a TranslateStage built on a ModelHolder")
+    models.convert_ahead(list(needed) if kind != "abstractive" else [model_id, *needed])
+    return RunStages(translate, SummarizeStage.load(models, kind=kind, model_id=model_id))
+
+
 def summarizer_name(kind: str, model_id: str) -> str:
     """Identifies the summaries' origin, so a changed summarizer is noticed."""
     return model_id if kind == "abstractive" else "extractive"

@@ -139,6 +139,43 @@ def convert_model(location: ModelLocation, *, quantization: str, cache_root: Pat
         raise ConfigError(f"unknown quantization {quantization!r}: choose one of {choices}")
 
     target.parent.mkdir(parents=True, exist_ok=True)
+    # One conversion per folder at a time: processes sharing a model folder (workers on one machine,
+    # or runs started together) wait for the first, then use its copy.
+    with _conversion_lock(target):
+        if is_complete(target):
+            return target
+        return _convert_locked(location, target, quantization=quantization, config=config, version=ctranslate2.__version__)
+
+
+@contextlib.contextmanager
+def _conversion_lock(target: Path) -> Iterator[None]:
+    """An exclusive lock beside `target`, held while it is converted (no-op where flock is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: conversions are not shared between processes there
+        yield
+        return
+    path = target.parent / f".{target.name}.lock"
+    while True:
+        with open(path, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                same = os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino
+            except FileNotFoundError:
+                same = False  # its holder finished and removed it: lock the next one
+            if not same:
+                continue
+            try:
+                yield
+                return
+            finally:
+                path.unlink(missing_ok=True)  # removed while still held, so nothing is left behind
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _convert_locked(
+    location: ModelLocation, target: Path, *, quantization: str, config: dict[str, Any], version: str
+) -> Path:
     _sweep_stale(target.parent)
     staging = Path(tempfile.mkdtemp(prefix=f".partial-{target.name}-", dir=target.parent))
     try:
@@ -150,7 +187,7 @@ def convert_model(location: ModelLocation, *, quantization: str, cache_root: Pat
             reason = exc.reason if isinstance(exc, ConversionCrashed) else first_line(exc)
             raise BackendFailed(location.model_id, f"conversion failed: {reason}") from exc
         load_tokenizer(location, config)
-        _write_manifest(staging, location=location, quantization=quantization, version=ctranslate2.__version__)
+        _write_manifest(staging, location=location, quantization=quantization, version=version)
         _publish(staging, target)
     finally:
         if staging.exists():

@@ -1,0 +1,373 @@
+"""Stage calls on a Ray cluster: `digest run --engine ray [--ray-address ADDR]`.
+
+The driver (digest.pipeline) is the same under both engines: it walks and reads the inputs, plans
+what is unchanged, looks segments up in the translation memory, and records each window into the
+store as its results come back, so a driver killed mid-run loses at most the calls in flight and a
+rerun resumes. Only where the stage calls run differs:
+
+  - models: each translation model in use gets a pool of actors, one per node, and the summarizer
+    one more pool; an actor builds its stage (digest.stages) once and loads its model on the first
+    call, so a model loads once per node, not once per call. A CTranslate2 conversion is cached in
+    the model's folder and guarded by a file lock (seq2seq.convert), so it happens once per node.
+  - plain stage functions (detection) run as Ray tasks.
+  - `map` sends every request out before waiting for the first, so a window's chunks translate on
+    every node at once; `submit` lets a window's summaries run while the next window translates.
+
+A worker process that dies mid-call is restarted by Ray and the call retried (every stage call is a
+pure function of its frozen record), so the digest is complete and identical. A stage error comes
+back as the stage raised it (a model missing on a node fails that route's documents with the same
+one-line reason as the local engine).
+
+Every node needs the same Python environment (digest installed with the [ray] extra) and the models:
+a shared --model-dir, or the same Hugging Face cache on each node. The inputs and the output folder
+stay on the driver.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from core.errors import BackendUnavailable, DigestError
+from core.records import StageTime
+from digest.stages import (
+    ModelHolder,
+    ModelOptions,
+    RunStages,
+    SegmentRequest,
+    Segmented,
+    SummarizeRequest,
+    SummarizeStage,
+    TranslateRequest,
+    TranslateStage,
+    summarizer_name,
+)
+
+log = logging.getLogger("digest")
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+# Calls a `map` keeps in flight per actor of the pool: one decoding, one queued behind it, so an
+# actor never waits for the driver between two calls.
+IN_FLIGHT_PER_ACTOR = 2
+
+
+def import_ray() -> Any:
+    """The `ray` module, or BackendUnavailable naming the pip command that installs it."""
+    try:
+        import ray
+    except ImportError:
+        raise BackendUnavailable(
+            "--engine ray needs Ray: pip install 'digest-translate[ray]', or use --engine local"
+        ) from None
+    return ray
+
+
+class StageActor:
+    """One worker's copy of a stage: built once, its model loaded on the first call that needs it."""
+
+    def __init__(self, options: ModelOptions, role: str, kind: str = "", model_id: str = "") -> None:
+        self.options = options
+        self.role = role  # "translate" or "summarize"
+        self.kind = kind
+        self.model_id = model_id
+        self._stage: TranslateStage | SummarizeStage | None = None
+
+    def _built(self) -> TranslateStage | SummarizeStage:
+        if self._stage is None:
+            models = ModelHolder(self.options)
+            if self.role == "translate":
+                self._stage = TranslateStage(models)
+            else:
+                if self.kind == "abstractive":
+                    models.convert_ahead([self.model_id])
+                self._stage = SummarizeStage.load(models, kind=self.kind, model_id=self.model_id)
+        return self._stage
+
+    def call(self, method: str, request: Any) -> Any:
+        """`stage.method(request)` on this worker's stage."""
+        return getattr(self._built(), method)(request)
+
+    def load(self, model_ids: Sequence[str]) -> str:
+        """Convert and load the models now (a missing or broken one raises); this actor's node id."""
+        stage = self._built()
+        if isinstance(stage, TranslateStage) and isinstance(stage.models, ModelHolder):
+            stage.models.convert_ahead(list(model_ids))
+            for model_id in model_ids:
+                stage.models.translator(model_id)
+        return self.node()
+
+    def node(self) -> str:
+        """The id of the Ray node this actor runs on."""
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())
+
+
+class RayEngine:
+    """Runs stage calls on a Ray cluster: model stages on actor pools, plain functions as tasks."""
+
+    def __init__(self, address: str | None = None) -> None:
+        self._ray = ray = import_ray()
+        self._started = False
+        if not ray.is_initialized():
+            try:
+                ray.init(
+                    address=address,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    logging_level=logging.WARNING,
+                    configure_logging=False,
+                )
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+                raise BackendUnavailable(
+                    f"cannot start or join {where} ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}): "
+                    "check --ray-address, or start the cluster with `ray start --head`"
+                ) from None
+            self._started = True
+        self._actor_class = ray.remote(max_restarts=-1, max_task_retries=-1)(StageActor)
+        self._task = ray.remote(_run_task).options(max_retries=3)
+        self._pools: dict[tuple[str, str], _Pool] = {}
+        self._lock = threading.Lock()
+        self.nodes_used: set[str] = set()
+
+    # --- the Engine protocol ------------------------------------------------------------------
+
+    def call(self, stage: Callable[[In], Out], request: In) -> Out:
+        """Run one stage call on the cluster and wait for its output."""
+        owner = getattr(stage, "__self__", None)
+        if isinstance(owner, _Remote) and stage.__name__ in owner.gathered:
+            return stage(request)  # the proxy asks every actor of its pools and adds up
+        return self._get(self._send(stage, request))
+
+    def map(self, stage: Callable[[In], Out], requests: Iterable[In]) -> Iterator[Out]:
+        """Send the requests out (a few per actor at a time) and yield each output in order."""
+        pending: list[Any] = []
+        limit = max(1, IN_FLIGHT_PER_ACTOR * self._width(stage))
+        for request in requests:
+            pending.append(self._send(stage, request))
+            if len(pending) >= limit:
+                yield self._get(pending.pop(0))
+        while pending:
+            yield self._get(pending.pop(0))
+
+    def submit(self, stage: Callable[[In], Out], request: In) -> Future[Out]:
+        """Start one stage call on the cluster; the future holds its output or its stage's error."""
+        ref = self._send(stage, request)
+        future: Future[Out] = Future()
+
+        def wait() -> None:
+            try:
+                future.set_result(self._get(ref))
+            except BaseException as exc:  # handed to the driver, which decides what it means
+                future.set_exception(exc)
+
+        threading.Thread(target=wait, name="digest-ray-result", daemon=True).start()
+        return future
+
+    def close(self, *, wait: bool = True) -> None:
+        """Release the actors; shut Ray down if this engine started it."""
+        ray = self._ray
+        for pool in self._pools.values():
+            for actor in pool.actors:
+                ray.kill(actor, no_restart=True)
+        self._pools.clear()
+        if self.nodes_used:
+            log.info("ray: stage calls ran on %d node(s): %s", len(self.nodes_used), ", ".join(sorted(self.nodes_used)))
+        if self._started and ray.is_initialized():
+            ray.shutdown()
+
+    def translate_stage(self, options: ModelOptions) -> TranslateStage:
+        """A proxy whose calls go to the translation model's actor pool."""
+        return _RemoteTranslate(self, options)  # type: ignore[return-value]
+
+    def load_stages(
+        self, translate: TranslateStage, *, kind: str, model_id: str, needed: Sequence[str]
+    ) -> RunStages:
+        """Start every pool the run needs, each actor loading its model now; a broken summarizer raises here."""
+        remote = translate if isinstance(translate, _RemoteTranslate) else None
+        if remote is None:
+            raise TypeError("RayEngine.load_stages needs the stage from RayEngine.translate_stage")
+        summarize = _RemoteSummarize(self, remote.options, kind=kind, model_id=model_id)
+        loads: list[tuple[_Pool, list[str]]] = []
+        if kind == "abstractive":
+            loads.append((self._pool(("summarize", ""), remote.options, **summarize.extra()), []))
+        loads += [(self._pool(("translate", m), remote.options), [m]) for m in needed]
+        refs = [actor.load.remote(ids) for pool, ids in loads for actor in pool.actors]
+        try:
+            for ref in refs:
+                self.nodes_used.add(self._get(ref))
+        except DigestError:
+            if kind == "abstractive":
+                raise  # the summarizer is every document's: the run stops, as under the local engine
+            # A translation model that cannot load fails its documents where it is used.
+            log.debug("a translation model did not load ahead; it fails where it is used", exc_info=True)
+        return RunStages(translate, summarize)  # type: ignore[arg-type]
+
+    # --- pools and calls ----------------------------------------------------------------------
+
+    def _pool(self, key: tuple[str, str], options: ModelOptions | None = None, **extra: str) -> _Pool:
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None:
+                if options is None:
+                    raise KeyError(key)
+                pool = self._pools[key] = _Pool(self._start_actors(options, key[0], **extra))
+            return pool
+
+    def _start_actors(self, options: ModelOptions, role: str, **extra: str) -> list[Any]:
+        """One actor per alive node, pinned there (soft), asking for a share of the node's GPU if it has one."""
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        actors = []
+        for node in self._nodes():
+            gpu = float(node.get("Resources", {}).get("GPU", 0)) > 0 and options.device != "cpu"
+            actors.append(
+                self._actor_class.options(
+                    num_cpus=0,  # long-lived: its threads follow the node's cores, beside the other stages'
+                    num_gpus=0.25 if gpu else 0,  # up to four models share a GPU
+                    scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=True),
+                ).remote(options, role, **extra)
+            )
+        return actors
+
+    def _nodes(self) -> list[dict[str, Any]]:
+        nodes = [n for n in self._ray.nodes() if n.get("Alive") and float(n.get("Resources", {}).get("CPU", 0)) > 0]
+        return sorted(nodes, key=lambda n: str(n["NodeID"])) or [n for n in self._ray.nodes() if n.get("Alive")]
+
+    def _width(self, stage: Callable[..., Any]) -> int:
+        owner = getattr(stage, "__self__", None)
+        if isinstance(owner, _Remote):
+            return max(1, len(self._nodes()))
+        return max(1, int(self._ray.cluster_resources().get("CPU", 1)))
+
+    def _send(self, stage: Callable[[Any], Any], request: Any) -> Any:
+        owner = getattr(stage, "__self__", None)
+        if isinstance(owner, _Remote):
+            return owner.send(stage.__name__, request)
+        return self._task.remote(stage, request)
+
+    def _get(self, ref: Any) -> Any:
+        """The call's output; a stage's own error re-raised as the stage raised it."""
+        from ray.exceptions import RayTaskError
+
+        try:
+            return self._ray.get(ref)
+        except RayTaskError as exc:
+            cause = exc.cause if isinstance(exc.cause, BaseException) else None
+            if cause is not None:
+                raise cause from None
+            raise
+
+
+class _Pool:
+    """A model's actors, handed calls in turn."""
+
+    def __init__(self, actors: list[Any]) -> None:
+        self.actors = actors
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def next_actor(self) -> Any:
+        with self._lock:
+            actor = self.actors[self._next % len(self.actors)]
+            self._next += 1
+            return actor
+
+
+class _Remote:
+    """A stage proxy: its methods run on an actor pool of `engine`."""
+
+    gathered = frozenset({"usage"})  # methods answered by asking every actor, not one
+
+    def __init__(self, engine: RayEngine, options: ModelOptions) -> None:
+        self.engine = engine
+        self.options = options
+
+    def pool_key(self, request: Any) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def extra(self) -> dict[str, str]:
+        return {}
+
+    def send(self, method: str, request: Any) -> Any:
+        """Start `method(request)` on the next actor of the request's pool; its object ref."""
+        pool = self.engine._pool(self.pool_key(request), self.options, **self.extra())
+        return pool.next_actor().call.remote(method, request)
+
+    def each_actor(self, method: str, key: tuple[str, str]) -> list[Any]:
+        pool = self.engine._pools.get(key)
+        return [self.engine._get(actor.call.remote(method, None)) for actor in (pool.actors if pool else [])]
+
+    def wait(self, method: str, request: Any) -> Any:
+        return self.engine._get(self.send(method, request))
+
+
+class _RemoteTranslate(_Remote):
+    """TranslateStage's calls, each on the actor pool of its model."""
+
+    def pool_key(self, request: Any) -> tuple[str, str]:
+        model_id = request if isinstance(request, str) else request.model_id
+        return ("translate", model_id)
+
+    def revision(self, model_id: str) -> str:
+        return str(self.wait("revision", model_id))
+
+    def segment(self, request: SegmentRequest) -> Segmented:
+        return self.wait("segment", request)  # type: ignore[no-any-return]
+
+    def translate(self, request: TranslateRequest) -> tuple[str, ...]:
+        return self.wait("translate", request)  # type: ignore[no-any-return]
+
+    def usage(self, _request: object = None) -> StageTime:
+        """Busy seconds and tokens summed over every translation actor."""
+        seconds, tokens = 0.0, 0
+        for (role, model_id) in list(self.engine._pools):
+            if role == "translate":
+                for used in self.each_actor("usage", (role, model_id)):
+                    seconds += used.seconds
+                    tokens += used.tokens or 0
+        return StageTime(seconds, tokens)
+
+
+class _RemoteSummarize(_Remote):
+    """SummarizeStage's calls on the summarizer's actor pool."""
+
+    def __init__(self, engine: RayEngine, options: ModelOptions, *, kind: str, model_id: str) -> None:
+        super().__init__(engine, options)
+        self.kind = kind
+        self.model_id = model_id
+
+    @property
+    def name(self) -> str:
+        return summarizer_name(self.kind, self.model_id)
+
+    def pool_key(self, request: Any) -> tuple[str, str]:
+        return ("summarize", "")
+
+    def extra(self) -> dict[str, str]:
+        return {"kind": self.kind, "model_id": self.model_id}
+
+    def summarize(self, request: SummarizeRequest) -> tuple[str, ...]:
+        return self.wait("summarize", request)  # type: ignore[no-any-return]
+
+    def usage(self, _request: object = None) -> StageTime:
+        """Busy seconds summed over the summarizer's actors; tokens too when it is abstractive."""
+        if ("summarize", "") not in self.engine._pools:
+            self.engine._pool(("summarize", ""), self.options, **self.extra())
+        used = self.each_actor("usage", ("summarize", ""))
+        seconds = sum(u.seconds for u in used)
+        tokens = sum(u.tokens or 0 for u in used) if self.kind == "abstractive" else None
+        return StageTime(seconds, tokens)
+
+
+def _run_task(stage: Callable[[Any], Any], request: Any) -> Any:
+    """A plain stage function, run as a Ray task."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return stage(request)
