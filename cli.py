@@ -114,8 +114,8 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else (logging.ERROR if quiet else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
     if not verbose:
-        # transformers and huggingface_hub are chatty at WARNING; their advice is not the user's.
-        for name in ("transformers", "huggingface_hub", "urllib3", "httpx"):
+        # transformers, huggingface_hub and Ray are chatty at WARNING; their advice is not the user's.
+        for name in ("transformers", "huggingface_hub", "urllib3", "httpx", "ray"):
             logging.getLogger(name).setLevel(logging.ERROR)
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

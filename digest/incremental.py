@@ -123,6 +123,7 @@ def record_window(
     from digest.state import FileRecord
 
     taken = set(taken)
+    folder_keys: dict[Path, str] = {}
     targets: list[Path] = []
     records: list[FileRecord] = []
     entries: list[DigestEntry] = []
@@ -146,7 +147,7 @@ def record_window(
                 model=entry.model,
                 model_revision=done.model_revision,
                 summarizer=done.summarizer,
-                translation_path=path_key(target),
+                translation_path=_written_key(target, folder_keys),
                 title=entry.title,
                 summary=entry.summary,
                 source_url=entry.source_url,
@@ -158,6 +159,16 @@ def record_window(
     make_durable(targets)
     state.put_files(records)
     return entries
+
+
+def _written_key(path: Path, folder_keys: dict[Path, str]) -> str:
+    """`path_key` of a file just written by rename (so not a link), its folder's key worked out once."""
+    folder = folder_keys.get(path.parent)
+    if folder is None:
+        folder = folder_keys[path.parent] = path_key(path.parent)
+    if folder.startswith("file:"):  # a folder name that is not UTF-8: keyed as a URI, file and all
+        return path_key(path)
+    return f"{folder.rstrip('/')}/{path.name}"
 
 
 def _entry_from_record(record: FileRecord, document: Document) -> DigestEntry:

@@ -193,3 +193,28 @@ def test_record_window_of_nothing_writes_nothing(store: StateStore, tmp_path: Pa
 
     assert record_window([], state=store, day_dir=tmp_path / "day", taken=set()) == []
     assert store.files() == [] and not (tmp_path / "day").exists()
+
+
+def test_each_translation_is_recorded_under_its_real_path_when_the_translations_folder_is_a_link(
+    tmp_path: Path,
+) -> None:
+    from core.names import path_key
+    from digest.publish import TRANSLATIONS
+
+    inbox = _english_inbox(tmp_path / "inbox", 3)
+    out = tmp_path / "out"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    _run(inbox, out)  # creates today's folder
+    day = next(p for p in out.iterdir() if p.is_dir() and p.name[:1].isdigit())
+    for old in (day / TRANSLATIONS).iterdir():
+        old.unlink()
+    (day / TRANSLATIONS).rmdir()
+    (day / TRANSLATIONS).symlink_to(elsewhere, target_is_directory=True)
+    for note in inbox.iterdir():
+        note.write_text(note.read_text(encoding="utf-8") + "Changed.\n", encoding="utf-8")
+    _run(inbox, out)
+    with sqlite3.connect(out / ".digest" / "state.sqlite") as db:
+        paths = sorted(row[0] for row in db.execute("SELECT translation_path FROM files"))
+    assert paths == sorted(path_key(p) for p in elsewhere.iterdir())
+    assert all(p.startswith(str(elsewhere.resolve())) for p in paths)
