@@ -12,6 +12,20 @@ def first_line(exc: BaseException) -> str:
 class DigestError(Exception):
     """Base of every error a user should see as one line: the problem and the fix."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as built, not re-built: a subclass's __init__ formats its message from its own
+        # arguments, which `args` (the message) is not. A stage's error on a Ray worker reaches the
+        # driver pickled, and must say there what it said where it was raised.
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls: type[DigestError], args: tuple[object, ...], state: dict[str, object]) -> DigestError:
+    """A DigestError as it was pickled, without calling its __init__ again."""
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
 
 class ConfigError(DigestError):
     """A setting, option or config file is invalid."""

@@ -180,6 +180,7 @@ class RayEngine:
         self._pools.clear()
         if self.nodes_used:
             log.info("ray: stage calls ran on %d node(s): %s", len(self.nodes_used), ", ".join(sorted(self.nodes_used)))
+            self.nodes_used.clear()  # a run that fails closes twice (at once, then finally): said once
         if self._started and ray.is_initialized():
             ray.shutdown()
 
@@ -195,19 +196,22 @@ class RayEngine:
         if remote is None:
             raise TypeError("RayEngine.load_stages needs the stage from RayEngine.translate_stage")
         summarize = _RemoteSummarize(self, remote.options, kind=kind, model_id=model_id)
-        loads: list[tuple[_Pool, list[str]]] = []
+        summarizer_loads = []
         if kind == "abstractive":
-            loads.append((self._pool(("summarize", ""), remote.options, **summarize.extra()), []))
-        loads += [(self._pool(("translate", m), remote.options), [m]) for m in needed]
-        refs = [actor.load.remote(ids) for pool, ids in loads for actor in pool.actors]
-        try:
-            for ref in refs:
+            pool = self._pool(("summarize", ""), remote.options, **summarize.extra())
+            summarizer_loads = [actor.load.remote([]) for actor in pool.actors]
+        translator_loads = [
+            actor.load.remote([m]) for m in needed for actor in self._pool(("translate", m), remote.options).actors
+        ]
+        # The summarizer is every document's: its error stops the run, as under the local engine.
+        for ref in summarizer_loads:
+            self.nodes_used.add(self._get(ref))
+        for ref in translator_loads:
+            try:
                 self.nodes_used.add(self._get(ref))
-        except DigestError:
-            if kind == "abstractive":
-                raise  # the summarizer is every document's: the run stops, as under the local engine
-            # A translation model that cannot load fails its documents where it is used.
-            log.debug("a translation model did not load ahead; it fails where it is used", exc_info=True)
+            except DigestError:
+                # A translation model that cannot load fails its own documents where it is used.
+                log.debug("a translation model did not load ahead; it fails where it is used", exc_info=True)
         return RunStages(translate, summarize)  # type: ignore[arg-type]
 
     # --- pools and calls ----------------------------------------------------------------------
