@@ -18,6 +18,11 @@ Out = TypeVar("Out")
 class Engine(Protocol):
     """Runs stage calls (a stage function or a bound method of a stage object) over their inputs."""
 
+    @property
+    def width(self) -> int:
+        """How many calls of one stage run at once: the driver keeps that many busy."""
+        ...
+
     def call(self, stage: Callable[[In], Out], request: In) -> Out:
         """Run one stage call and return its output.
 
@@ -85,6 +90,8 @@ class LocalEngine:
     The other thread lets a window's summaries run while the next window translates: both models
     decode in native code that releases the GIL, so the two stages share the machine's cores.
     """
+
+    width = 1  # one call of a stage at a time (summaries beside translation, in the other thread)
 
     def __init__(self) -> None:
         self._background: _Worker | None = None

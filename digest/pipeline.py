@@ -56,9 +56,9 @@ from digest.stages import (
     Read,
     RouteOptions,
     RunStages,
+    Segmented,
     SegmentRequest,
     SummarizeRequest,
-    SummarizeStage,
     TranslateStage,
     check,
     detect,
@@ -400,22 +400,64 @@ def process(
         groups.setdefault(item.route.key, []).append(item)
     pending: _Summarizing | None = None
     for items in groups.values():
-        for window in windows(items, size=WINDOW_SEGMENTS):
+        # An engine running several calls at once gets windows that keep every worker busy.
+        for window in windows(items, size=WINDOW_SEGMENTS * engine.width):
             with clock("translate"):
                 translated = _translate_stage(window, stages=stages, engine=engine, memory=memory, progress=progress)
             if isinstance(translated, WindowOutcome):  # the whole window failed
                 yield translated
                 continue
             summarizing = _Summarizing(
-                window, *translated, engine.submit(stages.summarize.summarize, SummarizeRequest(
-                    tuple(t.text for t in translated[0].translations)
-                )),
+                window, *translated,
+                submit_summaries(engine, stages, tuple(t.text for t in translated[0].translations)),
             )
             if pending is not None:
                 yield _finish(pending, stages=stages, progress=progress)
             pending = summarizing
     if pending is not None:
         yield _finish(pending, stages=stages, progress=progress)
+
+
+def submit_summaries(engine: Engine, stages: RunStages, texts: tuple[str, ...]) -> Future[tuple[str, ...]]:
+    """Start summarizing `texts`: one call, or on an engine of width W, W calls of about equal length."""
+    parts = _balanced_parts(texts, engine.width)
+    if len(parts) <= 1:
+        return engine.submit(stages.summarize.summarize, SummarizeRequest(texts))
+    futures = [engine.submit(stages.summarize.summarize, SummarizeRequest(tuple(texts[i] for i in part)))
+               for part in parts]
+    combined: Future[tuple[str, ...]] = Future()
+
+    def gather(_done: Future[tuple[str, ...]]) -> None:
+        if combined.done() or not all(f.done() for f in futures):
+            return
+        out: list[str] = [""] * len(texts)
+        try:
+            for part, future in zip(parts, futures):
+                for i, summary in zip(part, future.result()):
+                    out[i] = summary
+        except BaseException as exc:  # the first part's error is the window's
+            if not combined.done():
+                combined.set_exception(exc)
+            return
+        if not combined.done():
+            combined.set_result(tuple(out))
+
+    for future in futures:
+        future.add_done_callback(gather)
+    return combined
+
+
+def _balanced_parts(texts: Sequence[str], count: int) -> list[list[int]]:
+    """Indices of `texts` in at most `count` parts of about equal total length (longest first, to the lightest)."""
+    if count <= 1 or len(texts) <= 1:
+        return [list(range(len(texts)))]
+    parts: list[list[int]] = [[] for _ in range(min(count, len(texts)))]
+    sizes = [0] * len(parts)
+    for i in sorted(range(len(texts)), key=lambda i: -len(texts[i])):
+        lightest = sizes.index(min(sizes))
+        parts[lightest].append(i)
+        sizes[lightest] += len(texts[i])
+    return [sorted(part) for part in parts]
 
 
 @dataclass(frozen=True)
@@ -558,7 +600,7 @@ def translate_window(
                 ]
             continue
         users = [doc for doc, routes in enumerate(per_doc) if r.key in {x.key for x in routes or (route,)}]
-        segmented = engine.call(stage.segment, SegmentRequest(r.model_id, tuple(documents[d].body for d in users)))
+        segmented = _segment(engine, stage, r.model_id, tuple(documents[d].body for d in users))
         revisions[r.model_id] = segmented.revision
         mine = [
             [s for s in segments if route_of(doc, s.paragraph).key == r.key]
@@ -602,6 +644,7 @@ def _through_memory(
         memory=memory,
         send=lambda requests: engine.map(stage.translate, requests),
         chunk_size=chunk_size,
+        spread=engine.width,
         on_progress=progress.segments_done,
     )
 
@@ -618,13 +661,28 @@ def _translate_one_route(
 ) -> tuple[WindowTranslation, str | None]:
     if route.route is Route.IDENTITY or route.model_id is None:
         return WindowTranslation(identity(documents), 0, 0), None
-    segmented = engine.call(stage.segment, SegmentRequest(route.model_id, tuple(d.body for d in documents)))
+    segmented = _segment(engine, stage, route.model_id, tuple(d.body for d in documents))
     result = _through_memory(
         segmented.texts, route=route, revision=segmented.revision, stage=stage, engine=engine, memory=memory,
         progress=progress, chunk_size=chunk_size,
     )
     translations = rebuild(segmented, result.texts)
     return WindowTranslation(translations, result.translated, result.from_cache), segmented.revision
+
+
+def _segment(engine: Engine, stage: TranslateStage, model_id: str, bodies: tuple[str, ...]) -> Segmented:
+    """Each body's segments for `model_id`: one call, or on an engine of width W, W calls at once."""
+    parts = _balanced_parts(bodies, engine.width)
+    if len(parts) <= 1:
+        return engine.call(stage.segment, SegmentRequest(model_id, bodies))
+    requests = [SegmentRequest(model_id, tuple(bodies[i] for i in part)) for part in parts]
+    per_body: list[tuple[Segment, ...]] = [()] * len(bodies)
+    revision = ""
+    for part, segmented in zip(parts, engine.map(stage.segment, requests)):
+        revision = segmented.revision
+        for i, segments in zip(part, segmented.segments):
+            per_body[i] = segments
+    return Segmented(model_id, revision, tuple(per_body))
 
 
 def _fail_all(window: Sequence[Detected], message: str, progress: Progress) -> list[Failure]:

@@ -38,8 +38,8 @@ from digest.stages import (
     ModelHolder,
     ModelOptions,
     RunStages,
-    SegmentRequest,
     Segmented,
+    SegmentRequest,
     SummarizeRequest,
     SummarizeStage,
     TranslateRequest,
@@ -139,6 +139,11 @@ class RayEngine:
 
     # --- the Engine protocol ------------------------------------------------------------------
 
+    @property
+    def width(self) -> int:
+        """The nodes a model's pool spans: calls of one stage that run at once."""
+        return max(1, len(self._nodes()))
+
     def call(self, stage: Callable[[In], Out], request: In) -> Out:
         """Run one stage call on the cluster and wait for its output."""
         owner = getattr(stage, "__self__", None)
@@ -226,7 +231,11 @@ class RayEngine:
             return pool
 
     def _start_actors(self, options: ModelOptions, role: str, **extra: str) -> list[Any]:
-        """One actor per alive node, pinned there (soft), asking for a share of the node's GPU if it has one."""
+        """One actor per alive node, pinned there, asking for a share of the node's GPU if it has one.
+
+        Pinned hard: with soft affinity Ray placed a pool's actors on a node still starting its workers'
+        neighbour, two translators then sharing one node's core while the other's idled.
+        """
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         actors = []
@@ -236,7 +245,7 @@ class RayEngine:
                 self._actor_class.options(
                     num_cpus=0,  # long-lived: its threads follow the node's cores, beside the other stages'
                     num_gpus=0.25 if gpu else 0,  # up to four models share a GPU
-                    scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=True),
+                    scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=False),
                 ).remote(options, role, **extra)
             )
         return actors

@@ -193,8 +193,10 @@ def test_incremental_runs_do_not_import_the_driver() -> None:
 class PoolEngine:
     """Runs each stage call in a worker process, as a scale-out engine would (records are pickled both ways)."""
 
-    def __init__(self, pool: ProcessPoolExecutor) -> None:
+    def __init__(self, pool: ProcessPoolExecutor, *, width: int = 1) -> None:
         self.pool = pool
+        self.width = width
+        self.summarized: list[int] = []  # texts per summarize call
 
     def call(self, stage: Callable[[Any], Any], request: Any) -> Any:
         return self.pool.submit(stage, request).result()
@@ -203,6 +205,8 @@ class PoolEngine:
         return self.pool.map(stage, requests)
 
     def submit(self, stage: Callable[[Any], Any], request: Any) -> Future[Any]:
+        if getattr(stage, "__name__", "") == "summarize":
+            self.summarized.append(len(request.texts))
         return self.pool.submit(stage, request)
 
     def close(self, *, wait: bool = True) -> None:
@@ -218,3 +222,19 @@ def test_the_same_stage_calls_run_unchanged_in_worker_processes(inputs: list[Pat
         assert engine.call(partial(read, max_bytes=1_000_000), tuple(inputs)) == read(inputs, max_bytes=1_000_000)
         remote = _entries(process(detected, stages=stages, engine=engine, memory=None))
     assert remote == local
+
+
+def test_an_engine_running_two_calls_at_once_gets_both_busy_and_the_same_entries(
+    inputs: list[Path], tmp_path: Path
+) -> None:
+    second = tmp_path / "hi-2.txt"
+    second.write_text(HINDI.replace("\n\n", "\n", 1) + "\n", encoding="utf-8")
+    detected = _detected([*inputs, second])
+    stages = RunStages(fixed_translators(_translators()), _extractive())
+    local = _entries(process(detected, stages=stages, engine=LocalEngine(), memory=None))
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        engine = PoolEngine(pool, width=2)
+        wide = _entries(process(detected, stages=stages, engine=engine, memory=None))
+    assert wide == local
+    # The Hindi window's two documents are summarized in two calls, one per worker.
+    assert sorted(engine.summarized) == [1, 1, 1, 1]
