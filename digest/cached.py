@@ -53,20 +53,15 @@ def translate_cached(
     send: Callable[[list[TranslateRequest]], Iterator[tuple[str, ...]]],
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     on_progress: Callable[[int], None] | None = None,
-    spread: int = 1,
 ) -> Cached:
     """Translate `segments`, sending only those the memory lacks, in chunks, through `send`.
 
     `send` runs the translate stage over the requests and yields each chunk's output in order
     (engine.map); each is stored in `memory` as it returns. Without a memory, repeats are still
-    translated once. With `spread` > 1 (an engine running that many calls at once), the segments
-    are dealt in turn into a multiple of `spread` chunks, so each call gets a like share of short
-    and long segments and the workers finish together.
+    translated once.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
-    if spread < 1:
-        raise ValueError("spread must be at least 1")
     report = on_progress or (lambda count: None)
     unique = list(dict.fromkeys(segments))
     done: dict[str, str] = {}
@@ -79,11 +74,7 @@ def translate_cached(
     served = len(segments) - len(missing)
     if served:
         report(served)
-    if spread == 1:
-        chunks = [missing[start : start + chunk_size] for start in range(0, len(missing), chunk_size)]
-    else:
-        count = spread * -(-len(missing) // (chunk_size * spread))
-        chunks = [chunk for chunk in (missing[k::count] for k in range(count)) if chunk]
+    chunks = [missing[start : start + chunk_size] for start in range(0, len(missing), chunk_size)]
     requests = [TranslateRequest(key.model_id, key.source_code, tuple(chunk)) for chunk in chunks]
     translated = 0
     for chunk, outputs in zip(chunks, send(requests)):

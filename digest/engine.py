@@ -20,7 +20,7 @@ class Engine(Protocol):
 
     @property
     def width(self) -> int:
-        """How many calls of one stage run at once: the driver keeps that many busy."""
+        """How many calls of one stage run at once; the driver may split work that no model runs that many ways."""
         ...
 
     def call(self, stage: Callable[[In], Out], request: In) -> Out:

@@ -400,51 +400,24 @@ def process(
         groups.setdefault(item.route.key, []).append(item)
     pending: _Summarizing | None = None
     for items in groups.values():
-        # An engine running several calls at once gets windows that keep every worker busy.
-        for window in windows(items, size=WINDOW_SEGMENTS * engine.width):
+        # Windows, chunks and summary calls do not depend on the engine: a model's output can depend
+        # on what shares its batch, and both engines must give the same digest.
+        for window in windows(items, size=WINDOW_SEGMENTS):
             with clock("translate"):
                 translated = _translate_stage(window, stages=stages, engine=engine, memory=memory, progress=progress)
             if isinstance(translated, WindowOutcome):  # the whole window failed
                 yield translated
                 continue
             summarizing = _Summarizing(
-                window, *translated,
-                submit_summaries(engine, stages, tuple(t.text for t in translated[0].translations)),
+                window, *translated, engine.submit(stages.summarize.summarize, SummarizeRequest(
+                    tuple(t.text for t in translated[0].translations)
+                )),
             )
             if pending is not None:
                 yield _finish(pending, stages=stages, progress=progress)
             pending = summarizing
     if pending is not None:
         yield _finish(pending, stages=stages, progress=progress)
-
-
-def submit_summaries(engine: Engine, stages: RunStages, texts: tuple[str, ...]) -> Future[tuple[str, ...]]:
-    """Start summarizing `texts`: one call, or on an engine of width W, W calls of about equal length."""
-    parts = _balanced_parts(texts, engine.width)
-    if len(parts) <= 1:
-        return engine.submit(stages.summarize.summarize, SummarizeRequest(texts))
-    futures = [engine.submit(stages.summarize.summarize, SummarizeRequest(tuple(texts[i] for i in part)))
-               for part in parts]
-    combined: Future[tuple[str, ...]] = Future()
-
-    def gather(_done: Future[tuple[str, ...]]) -> None:
-        if combined.done() or not all(f.done() for f in futures):
-            return
-        out: list[str] = [""] * len(texts)
-        try:
-            for part, future in zip(parts, futures):
-                for i, summary in zip(part, future.result()):
-                    out[i] = summary
-        except BaseException as exc:  # the first part's error is the window's
-            if not combined.done():
-                combined.set_exception(exc)
-            return
-        if not combined.done():
-            combined.set_result(tuple(out))
-
-    for future in futures:
-        future.add_done_callback(gather)
-    return combined
 
 
 def _balanced_parts(texts: Sequence[str], count: int) -> list[list[int]]:
@@ -644,7 +617,6 @@ def _through_memory(
         memory=memory,
         send=lambda requests: engine.map(stage.translate, requests),
         chunk_size=chunk_size,
-        spread=engine.width,
         on_progress=progress.segments_done,
     )
 
@@ -671,7 +643,10 @@ def _translate_one_route(
 
 
 def _segment(engine: Engine, stage: TranslateStage, model_id: str, bodies: tuple[str, ...]) -> Segmented:
-    """Each body's segments for `model_id`: one call, or on an engine of width W, W calls at once."""
+    """Each body's segments for `model_id`: one call, or on an engine of width W, W calls at once.
+
+    Segmenting only counts tokens (no model runs), so how the bodies are split does not change it.
+    """
     parts = _balanced_parts(bodies, engine.width)
     if len(parts) <= 1:
         return engine.call(stage.segment, SegmentRequest(model_id, bodies))

@@ -230,24 +230,7 @@ def test_segments_go_out_longest_first_so_each_chunk_holds_similar_lengths(store
     assert result.texts == tuple(f"{s.upper()} [rev1]" for s in segments)  # back in the order given
 
 
-def test_an_engine_of_width_two_gets_chunks_in_pairs_each_with_long_and_short_segments() -> None:
-    inner = CountingTranslator()
-    stage = fixed_translators({"Helsinki-NLP/opus-mt-hi-en": inner})
-    engine = LocalEngine()
-    segments = [f"{'x' * n} {n}" for n in range(1, 11)]
-    result = translate_cached(
-        segments, key=MemoryKey("Helsinki-NLP/opus-mt-hi-en", "rev1", None), memory=None,
-        send=lambda requests: engine.map(stage.translate, requests), chunk_size=3, spread=2,
-    )
-    assert result.texts == tuple(f"{s.upper()} [rev1]" for s in segments)
-    sizes = [len(chunk) for chunk, _ in inner.calls]
-    assert len(sizes) % 2 == 0 and max(sizes) <= 3 and sorted(inner.sent) == sorted(segments)
-    # Dealt in turn: the longest segment and the shortest do not share the first pair of chunks' sides.
-    lengths = [sum(map(len, chunk)) for chunk, _ in inner.calls]
-    assert max(lengths) - min(lengths) <= max(len(s) for s in segments)
-
-
-def test_one_call_at_a_time_keeps_the_longest_first_slices() -> None:
+def test_chunks_are_longest_first_slices() -> None:
     inner = CountingTranslator()
     segments = [f"{'x' * n} {n}" for n in range(1, 8)]
     cached(inner, None, segments, chunk_size=3)
