@@ -257,7 +257,7 @@ class RayEngine:
     def _width(self, stage: Callable[..., Any]) -> int:
         owner = getattr(stage, "__self__", None)
         if isinstance(owner, _Remote):
-            return max(1, len(self._nodes()))
+            return self.width
         return max(1, int(self._ray.cluster_resources().get("CPU", 1)))
 
     def _send(self, stage: Callable[[Any], Any], request: Any) -> Any:
@@ -372,9 +372,7 @@ class _RemoteSummarize(_Remote):
 
     def usage(self, _request: object = None) -> StageTime:
         """Busy seconds summed over the summarizer's actors; tokens too when it is abstractive."""
-        if ("summarize", "") not in self.engine._pools:
-            self.engine._pool(("summarize", ""), self.options, **self.extra())
-        used = self.each_actor("usage", ("summarize", ""))
+        used = self.each_actor("usage", ("summarize", ""))  # none started: nothing summarized, zero
         seconds = sum(u.seconds for u in used)
         tokens = sum(u.tokens or 0 for u in used) if self.kind == "abstractive" else None
         return StageTime(seconds, tokens)
