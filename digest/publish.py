@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import logging
 import os
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from core.names import display_path
 from core.records import Digest, DigestEntry
 from digest.atomic import write_text_atomic
 from digest.incremental import TRANSLATIONS
+from digest.state import FeedIdentity, feed_identity
 from digest.render import (
     clean_text,
     digest_from_json,
@@ -46,8 +46,6 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_TITLE = "Document digest"
 FEED_AUTHOR = "digest"
 MAX_FEED_ENTRIES = 30
-# Namespace for the feed's urn:uuid ids: fixed, so the same date always gets the same id.
-_ID_NAMESPACE = uuid.UUID("8f0b2f44-52a4-5b1e-9a0c-2f1d6c1e4a77")
 
 _CSS = """\
 :root{color-scheme:light dark}
@@ -191,31 +189,27 @@ def rfc3339(timestamp: str, *, fallback_date: str | None = None) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def entry_id(day: str, *, site_url: str | None = None) -> str:
-    """The stable id of a day's feed entry: a urn:uuid derived from the date (and the site, if known)."""
-    name = f"{site_url or ''}|{day}"
-    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, name)}"
+def atom_feed(
+    digests: Sequence[Digest],
+    *,
+    identity: FeedIdentity,
+    feed_url: str | None = None,
+    site_url: str | None = None,
+) -> str:
+    """An Atom (RFC 4287) feed, one entry per day, newest first, at most 30 entries.
 
-
-def atom_feed(digests: Sequence[Digest], *, feed_url: str | None = None, site_url: str | None = None) -> str:
-    """An Atom (RFC 4287) feed, one entry per day, newest first, at most 30 entries."""
+    Ids come from the output folder's `identity` (see digest.state.feed_identity), which holds
+    every day given here; `site_url` only makes the links absolute.
+    """
     site = _with_slash(site_url) if site_url else None
     if feed_url is None and site is not None:
         feed_url = site + "feed.xml"
-    latest_per_day: dict[str, Digest] = {}
-    for d in digests:
-        # Two digests for one date would share an id; the later run is the one on disk.
-        kept = latest_per_day.get(d.date)
-        if kept is None or _instant(d) >= _instant(kept):
-            latest_per_day[d.date] = d
-    ordered = sorted(latest_per_day.values(), key=lambda d: d.date, reverse=True)[:MAX_FEED_ENTRIES]
+    ordered = _one_per_day(digests)[:MAX_FEED_ENTRIES]
 
     # Plain tag names plus a literal xmlns: ElementTree's default_namespace option rejects the
     # unqualified attributes (rel, href) that Atom uses, and a prefixed "ns0:feed" confuses readers.
     feed = ET.Element("feed", xmlns=ATOM_NS)
-    # Without any URL the id is one fixed urn: readers tell feeds apart by where they fetch them,
-    # so the id only has to stay the same from night to night.
-    _text(feed, "id", feed_url or f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, site or 'feed')}")
+    _text(feed, "id", identity.id)
     _text(feed, "title", FEED_TITLE)
     updated = max((_instant(d) for d in ordered), default=None)
     _text(feed, "updated", rfc3339(updated.isoformat()) if updated else "1970-01-01T00:00:00Z")
@@ -226,9 +220,11 @@ def atom_feed(digests: Sequence[Digest], *, feed_url: str | None = None, site_ur
     _text(feed, "generator", "digest")
 
     for d in ordered:
+        known = identity.entries[d.date]
         entry = ET.SubElement(feed, "entry")
-        _text(entry, "id", entry_id(d.date, site_url=site))
-        _text(entry, "title", f"Digest for {d.date}")
+        _text(entry, "id", known.id)
+        _text(entry, "title", entry_title(d))
+        _text(entry, "published", known.published)
         _text(entry, "updated", rfc3339(d.generated_at, fallback_date=d.date))
         page = f"{(site or '')}{quote(d.date)}/digest.html"
         ET.SubElement(entry, "link", rel="alternate", type="text/html", href=page)
@@ -238,6 +234,45 @@ def atom_feed(digests: Sequence[Digest], *, feed_url: str | None = None, site_ur
 
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+
+
+def entry_title(d: Digest) -> str:
+    """A day's entry title, e.g. "Digest 2026-11-21: 4 documents — Hindi, Urdu, Persian"."""
+    counts: dict[str, int] = {}
+    for item in d.items:
+        name = clean_text(language_name(item.language)).strip() or "unknown language"
+        counts[name] = counts.get(name, 0) + 1
+    # Most documents first; ties in alphabetical order, so the title is the same on every run.
+    languages = ", ".join(sorted(counts, key=lambda name: (-counts[name], name)))
+    parts = []
+    if d.items:
+        parts.append(f"{_count(len(d.items), 'document')} — {languages}")
+    if d.failures:
+        parts.append(f"{_count(len(d.failures), 'file')} failed")
+    return f"Digest {d.date}: {'; '.join(parts) or 'nothing new'}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def feed_days(digests: Sequence[Digest]) -> dict[str, str]:
+    """The days the feed shows, each with the RFC 3339 time its digest was generated."""
+    return {
+        d.date: rfc3339(d.generated_at, fallback_date=d.date)
+        for d in _one_per_day(digests)[:MAX_FEED_ENTRIES]
+    }
+
+
+def _one_per_day(digests: Sequence[Digest]) -> list[Digest]:
+    """One digest per date, the latest generated, newest date first."""
+    latest_per_day: dict[str, Digest] = {}
+    for d in digests:
+        # Two digests for one date would share an id; the later run is the one on disk.
+        kept = latest_per_day.get(d.date)
+        if kept is None or _instant(d) >= _instant(kept):
+            latest_per_day[d.date] = d
+    return sorted(latest_per_day.values(), key=lambda d: d.date, reverse=True)
 
 
 def feed_content_html(d: Digest) -> str:
@@ -325,8 +360,8 @@ def load_digests(out_dir: Path) -> list[Digest]:
 def publish(out_dir: Path, d: Digest, *, site_url: str | None = None) -> list[Path]:
     """Write the day's digest.html, then rebuild index.html and feed.xml from every day; returns the paths.
 
-    `site_url`, where the folder is served, makes the feed's links and ids absolute; without it
-    they are relative to feed.xml.
+    `site_url`, where the folder is served, makes the feed's links absolute; without it they are
+    relative to feed.xml. The feed's ids are the folder's own, kept in its state folder.
     """
     out_dir = Path(out_dir)
     day_dir(out_dir, d.date)  # refuse a date that is not YYYY-MM-DD before writing anything
@@ -346,7 +381,8 @@ def publish(out_dir: Path, d: Digest, *, site_url: str | None = None) -> list[Pa
     index_path = out_dir / "index.html"
     write_text_atomic(index_path, index_html(ordered[0], days=days))
     feed_path = out_dir / "feed.xml"
-    write_text_atomic(feed_path, atom_feed(ordered, site_url=site_url))
+    identity = feed_identity(out_dir, days=feed_days(ordered))
+    write_text_atomic(feed_path, atom_feed(ordered, identity=identity, site_url=site_url))
     return [*written, index_path, feed_path]
 
 

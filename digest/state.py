@@ -9,7 +9,10 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
+import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 from core.errors import DigestError, StateBusy, StateCorrupt, StateDiskFull, StateError
 from core.names import path_key
 from core.records import Route, Stats
+from digest.atomic import write_text_atomic
 from digest.processes import pid_alive
 
 log = logging.getLogger("digest")
@@ -647,3 +651,115 @@ class StateStore:
         """The latest runs, newest first."""
         rows = self._db.connection.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
         return [_run_record(row) for row in rows]
+
+
+# --- Feed identity ------------------------------------------------------------------------------
+# Kept in a small JSON file beside the database rather than in it: a corrupt database is moved aside
+# and rebuilt (see corrupt_message), and that must not give the feed a new id, since feed readers
+# tell feeds and entries apart by id alone.
+
+FEED_FILENAME = "feed.json"
+# The id that every installation's feed had when published without a site URL by earlier versions.
+_SHARED_FEED_ID = "urn:uuid:cb0947b9-322a-5830-8bb8-02317e33d71d"
+_DAY_PAGE = re.compile(r"(?:^|/)(\d{4}-\d{2}-\d{2})/digest\.html$")
+
+
+@dataclass(frozen=True)
+class FeedEntryIdentity:
+    """A day's feed entry: its id and when it was first published, both fixed at first publication."""
+
+    id: str
+    published: str  # RFC 3339
+
+
+@dataclass(frozen=True)
+class FeedIdentity:
+    """An output folder's own feed id and its entries' ids, created once and kept in its state."""
+
+    id: str
+    entries: Mapping[str, FeedEntryIdentity]  # YYYY-MM-DD -> its entry
+
+
+def feed_identity_path(out_dir: Path) -> Path:
+    """DIR/.digest/feed.json."""
+    return state_dir(out_dir) / FEED_FILENAME
+
+
+def feed_identity(out_dir: Path, *, days: Mapping[str, str]) -> FeedIdentity:
+    """The folder's feed identity, giving each day of `days` not seen before a new entry id.
+
+    `days` maps each date to publish to the RFC 3339 time its digest was generated, which becomes
+    the entry's `published` time on first sight. The first call creates DIR/.digest/feed.json with
+    a random feed id, or with the ids of the feed.xml already published there (see
+    _adopt_published_feed); later calls only add days. Ids never depend on the site URL, so setting one later
+    turns no old entry into a new one. Callers hold the run lock, so one process writes at a time.
+    """
+    path = feed_identity_path(out_dir)
+    if path.exists():
+        identity = _load_feed_identity(path)
+        changed = False
+    else:
+        identity = _adopt_published_feed(Path(out_dir) / "feed.xml") or FeedIdentity(
+            f"urn:uuid:{uuid.uuid4()}", {}
+        )
+        changed = True
+    entries = dict(identity.entries)
+    for day, generated in days.items():
+        if day not in entries:
+            entries[day] = FeedEntryIdentity(f"urn:uuid:{uuid.uuid4()}", generated)
+            changed = True
+    identity = FeedIdentity(identity.id, entries)
+    if changed:
+        data = {
+            "id": identity.id,
+            "entries": {day: dataclasses.asdict(entries[day]) for day in sorted(entries)},
+        }
+        write_text_atomic(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    return identity
+
+
+def _load_feed_identity(path: Path) -> FeedIdentity:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = {
+            str(day): FeedEntryIdentity(str(entry["id"]), str(entry["published"]))
+            for day, entry in data["entries"].items()
+        }
+        feed_id = data["id"]
+        if not isinstance(feed_id, str) or not feed_id:
+            raise ValueError("no feed id")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StateCorrupt(
+            f"feed identity {path} cannot be read ({exc}): restore it from a backup, or move it "
+            f"aside to start a new feed (subscribers then see every entry again as new)"
+        ) from None
+    return FeedIdentity(feed_id, entries)
+
+
+def _adopt_published_feed(feed_xml: Path) -> FeedIdentity | None:
+    """The ids of the folder's published feed.xml, when its state lost them or never held them.
+
+    Versions before the folder had an id of its own used the site URL as the feed id, or, without
+    one, an id shared by every installation; a feed with that shared id is not adopted, since its
+    entries' ids collide with every other installation's.
+    """
+    atom = "{http://www.w3.org/2005/Atom}"
+    try:
+        root = ET.parse(feed_xml).getroot()
+    except FileNotFoundError:
+        return None
+    except (OSError, ET.ParseError) as exc:
+        log.warning("%s cannot be read (%s): the feed gets new ids", feed_xml, exc)
+        return None
+    feed_id = (root.findtext(f"{atom}id") or "").strip()
+    if not feed_id or feed_id == _SHARED_FEED_ID:
+        return None
+    entries = {}
+    for entry in root.findall(f"{atom}entry"):
+        link = entry.find(f"{atom}link")
+        match = _DAY_PAGE.search(link.get("href", "") if link is not None else "")
+        entry_id = (entry.findtext(f"{atom}id") or "").strip()
+        updated = (entry.findtext(f"{atom}updated") or "").strip()
+        if match and entry_id and updated:
+            entries[match.group(1)] = FeedEntryIdentity(entry_id, updated)
+    return FeedIdentity(feed_id, entries)

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from core.errors import StateCorrupt
 from core.records import Digest, DigestEntry, Failure, Route, Skipped, Stats
 from digest.publish import (
     atom_feed,
     day_html,
-    entry_id,
+    entry_title,
     feed_content_html,
+    feed_days,
     index_html,
     load_digests,
     publish,
     write_day,
 )
 from digest.render import clean_text, digest_from_json
+from digest.state import FeedEntryIdentity, FeedIdentity
 
 A = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
@@ -262,6 +266,7 @@ def check_feed(xml: str) -> ET.Element:
         for name in ("id", "title", "updated"):
             assert (item.findtext(f"{A}{name}") or "").strip(), name
         assert RFC3339.fullmatch(item.findtext(f"{A}updated") or "")
+        assert RFC3339.fullmatch(item.findtext(f"{A}published") or "")
         assert item.find(f"{A}link") is not None and item.find(f"{A}link").get("href")  # type: ignore[union-attr]
         content = item.find(f"{A}content")
         assert content is not None and content.get("type") == "html"
@@ -270,36 +275,57 @@ def check_feed(xml: str) -> ET.Element:
     return root
 
 
+def identity_for(digests: list[Digest], feed: str = "urn:uuid:00000000-0000-4000-8000-000000000001") -> FeedIdentity:
+    """A folder identity that knows every day of `digests`, first published at 01:00 UTC that day."""
+    return FeedIdentity(
+        feed,
+        {d.date: FeedEntryIdentity(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, feed + d.date)}",
+                                   f"{d.date}T01:00:00Z") for d in digests},
+    )
+
+
 def test_feed_is_valid_atom() -> None:
     days = [digest("2024-04-01", entry("a")), digest("2024-04-03", entry("c")), digest("2024-04-02")]
-    root = check_feed(atom_feed(days))
+    identity = identity_for(days)
+    root = check_feed(atom_feed(days, identity=identity))
     entries = root.findall(f"{A}entry")
     assert [e.findtext(f"{A}title") for e in entries] == [
-        "Digest for 2024-04-03",
-        "Digest for 2024-04-02",
-        "Digest for 2024-04-01",
+        "Digest 2024-04-03: 1 document — Hindi",
+        "Digest 2024-04-02: nothing new",
+        "Digest 2024-04-01: 1 document — Hindi",
     ]
     assert [e.find(f"{A}link").get("href") for e in entries] == [  # type: ignore[union-attr]
         "2024-04-03/digest.html",
         "2024-04-02/digest.html",
         "2024-04-01/digest.html",
     ]
-    assert root.findtext(f"{A}id", "").startswith("urn:uuid:")
-    assert all(e.findtext(f"{A}id", "").startswith("urn:uuid:") for e in entries)
+    assert root.findtext(f"{A}id") == identity.id
+    assert [e.findtext(f"{A}id") for e in entries] == [identity.entries[d].id for d in ("2024-04-03", "2024-04-02", "2024-04-01")]
+    assert entries[0].findtext(f"{A}published") == "2024-04-03T01:00:00Z"
     assert entries[0].findtext(f"{A}updated") == "2024-04-03T03:00:00+05:30"
     assert root.findtext(f"{A}updated") == "2024-04-03T03:00:00+05:30"
 
 
-def test_feed_ids_are_stable_and_per_day() -> None:
-    assert entry_id("2024-04-02") == entry_id("2024-04-02")
-    assert entry_id("2024-04-02") != entry_id("2024-04-03")
-    days = [digest("2024-04-01", entry("a"))]
-    assert atom_feed(days) == atom_feed(days)
+def test_entry_titles_count_documents_and_name_languages() -> None:
+    d = digest(
+        "2026-11-21",
+        entry("a", language="ur"), entry("b", language="hi"), entry("c", language="fa"), entry("d", language="ur"),
+    )
+    assert entry_title(d) == "Digest 2026-11-21: 4 documents — Urdu, Hindi, Persian"
+    failed = digest("2026-11-22", entry("a"), failures=(Failure("in/x.txt", "boom"), Failure("in/y.txt", "boom")))
+    assert entry_title(failed) == "Digest 2026-11-22: 1 document — Hindi; 2 files failed"
+    only_failed = digest("2026-11-23", failures=(Failure("in/x.txt", "boom"),))
+    assert entry_title(only_failed) == "Digest 2026-11-23: 1 file failed"
+    assert entry_title(digest("2026-11-24")) == "Digest 2026-11-24: nothing new"
+    hostile = digest("2026-11-25", entry("a", language=f"{RLO}x\x00"))
+    assert RLO not in entry_title(hostile) and "\x00" not in entry_title(hostile)
 
 
-def test_feed_with_site_url_uses_absolute_links() -> None:
-    root = check_feed(atom_feed([digest("2024-04-02", entry("a"))], site_url="https://digest.example/news"))
-    assert root.findtext(f"{A}id") == "https://digest.example/news/feed.xml"
+def test_feed_with_site_url_uses_absolute_links_but_keeps_its_ids() -> None:
+    days = [digest("2024-04-02", entry("a"))]
+    identity = identity_for(days)
+    plain = check_feed(atom_feed(days, identity=identity))
+    root = check_feed(atom_feed(days, identity=identity, site_url="https://digest.example/news"))
     rels = {link.get("rel"): link.get("href") for link in root.findall(f"{A}link")}
     assert rels == {
         "self": "https://digest.example/news/feed.xml",
@@ -307,24 +333,28 @@ def test_feed_with_site_url_uses_absolute_links() -> None:
     }
     link = root.find(f"{A}entry/{A}link")
     assert link is not None and link.get("href") == "https://digest.example/news/2024-04-02/digest.html"
+    # Feed readers tell feeds and entries apart by id: a site URL set later must not make them new.
+    assert root.findtext(f"{A}id") == plain.findtext(f"{A}id") == identity.id
+    assert root.findtext(f"{A}entry/{A}id") == plain.findtext(f"{A}entry/{A}id")
 
 
 def test_feed_keeps_at_most_30_days_newest_first() -> None:
     days = [digest(f"2024-01-{n:02d}", entry(str(n))) for n in range(1, 32)]
-    entries = check_feed(atom_feed(days)).findall(f"{A}entry")
+    entries = check_feed(atom_feed(days, identity=identity_for(days))).findall(f"{A}entry")
     assert len(entries) == 30
-    assert entries[0].findtext(f"{A}title") == "Digest for 2024-01-31"
-    assert entries[-1].findtext(f"{A}title") == "Digest for 2024-01-02"
+    assert entries[0].find(f"{A}link").get("href") == "2024-01-31/digest.html"  # type: ignore[union-attr]
+    assert entries[-1].find(f"{A}link").get("href") == "2024-01-02/digest.html"  # type: ignore[union-attr]
+    assert sorted(feed_days(days)) == [f"2024-01-{n:02d}" for n in range(2, 32)]
 
 
 def test_empty_feed_still_validates() -> None:
-    root = check_feed(atom_feed([]))
+    root = check_feed(atom_feed([], identity=identity_for([])))
     assert root.findall(f"{A}entry") == []
 
 
 def test_feed_survives_hostile_documents() -> None:
     d = hostile_digest()
-    xml = atom_feed([d])
+    xml = atom_feed([d], identity=identity_for([d]))
     assert "\x00" not in xml and RLO not in xml
     root = check_feed(xml)
     content = root.findtext(f"{A}entry/{A}content") or ""
@@ -385,9 +415,9 @@ def test_publish_three_days(tmp_path: Path) -> None:
 
     feed = check_feed((out / "feed.xml").read_text(encoding="utf-8"))
     assert [e.findtext(f"{A}title") for e in feed.findall(f"{A}entry")] == [
-        "Digest for 2024-04-03",
-        "Digest for 2024-04-02",
-        "Digest for 2024-04-01",
+        "Digest 2024-04-03: 1 document — Hindi",
+        "Digest 2024-04-02: 1 document — Hindi",
+        "Digest 2024-04-01: 1 document — Hindi",
     ]
     assert digest_from_json((out / "2024-04-02" / "digest.json").read_text(encoding="utf-8")) == days[1]
     assert not list(out.rglob("*.tmp"))
@@ -456,8 +486,8 @@ def test_damaged_and_foreign_folders_are_left_out(tmp_path: Path, caplog: pytest
     assert "2024-04-02" in warned and "2024-04-05" in warned and "2024-04-06" in warned
     feed = check_feed((tmp_path / "feed.xml").read_text(encoding="utf-8"))
     assert [e.findtext(f"{A}title") for e in feed.findall(f"{A}entry")] == [
-        "Digest for 2024-04-03",
-        "Digest for 2024-04-01",
+        "Digest 2024-04-03: 1 document — Hindi",
+        "Digest 2024-04-01: 1 document — Hindi",
     ]
 
 
@@ -474,3 +504,109 @@ def test_a_digest_date_that_is_not_a_date_is_refused(tmp_path: Path) -> None:
 
 def test_load_digests_of_missing_folder(tmp_path: Path) -> None:
     assert load_digests(tmp_path / "nowhere") == []
+
+
+# --- The folder's feed identity -----------------------------------------------------------------
+
+
+def feed_ids(out: Path) -> tuple[str, dict[str, str]]:
+    """The feed id and each day's entry id, as a feed reader sees them in DIR/feed.xml."""
+    root = check_feed((out / "feed.xml").read_text(encoding="utf-8"))
+    days = {
+        (e.find(f"{A}link").get("href") or "").split("/")[-2]: e.findtext(f"{A}id") or ""  # type: ignore[union-attr]
+        for e in root.findall(f"{A}entry")
+    }
+    return root.findtext(f"{A}id") or "", days
+
+
+def test_each_output_folder_has_feed_ids_of_its_own(tmp_path: Path) -> None:
+    # Two installations publishing the same days must not hide each other's entries in a reader.
+    d = digest("2024-04-02", entry("a"))
+    for out in (tmp_path / "one", tmp_path / "two"):
+        write_day(out, d)
+        publish(out, d)
+    one, two = feed_ids(tmp_path / "one"), feed_ids(tmp_path / "two")
+    assert one[0].startswith("urn:uuid:") and two[0].startswith("urn:uuid:")
+    assert one[0] != two[0]
+    assert one[1]["2024-04-02"] != two[1]["2024-04-02"]
+    assert (tmp_path / "one" / ".digest" / "feed.json").is_file()
+
+
+def test_feed_ids_and_published_times_are_kept_across_runs_and_a_new_site_url(tmp_path: Path) -> None:
+    first = digest("2024-04-01", entry("a"))
+    write_day(tmp_path, first)
+    publish(tmp_path, first)
+    feed_id, ids = feed_ids(tmp_path)
+
+    rerun = Digest("2024-04-01T23:00:00+00:00", "2024-04-01", ("in",), (entry("a"), entry("b")))
+    write_day(tmp_path, rerun)
+    publish(tmp_path, rerun, site_url="https://digest.example/")
+    second = digest("2024-04-02", entry("c"))
+    write_day(tmp_path, second)
+    publish(tmp_path, second, site_url="https://elsewhere.example/news")
+
+    new_feed_id, new_ids = feed_ids(tmp_path)
+    assert new_feed_id == feed_id
+    assert new_ids["2024-04-01"] == ids["2024-04-01"]
+    assert new_ids["2024-04-02"] not in (ids["2024-04-01"], feed_id)
+    root = ET.parse(tmp_path / "feed.xml").getroot()
+    old = next(e for e in root.findall(f"{A}entry") if "2024-04-01" in (e.findtext(f"{A}title") or ""))
+    # First published when the day was first published; updated by the later run of that day.
+    assert old.findtext(f"{A}published") == "2024-04-01T03:00:00+05:30"
+    assert old.findtext(f"{A}updated") == "2024-04-01T23:00:00Z"
+    assert old.findtext(f"{A}title") == "Digest 2024-04-01: 2 documents — Hindi"
+    assert old.find(f"{A}link").get("href") == "https://elsewhere.example/news/2024-04-01/digest.html"  # type: ignore[union-attr]
+
+
+def test_lost_feed_identity_is_taken_back_from_the_published_feed(tmp_path: Path) -> None:
+    d = digest("2024-04-01", entry("a"))
+    write_day(tmp_path, d)
+    publish(tmp_path, d)
+    before = feed_ids(tmp_path)
+    (tmp_path / ".digest" / "feed.json").unlink()  # e.g. the state folder was moved aside
+    later = digest("2024-04-02", entry("b"))
+    publish(tmp_path, later)
+    feed_id, ids = feed_ids(tmp_path)
+    assert feed_id == before[0] and ids["2024-04-01"] == before[1]["2024-04-01"]
+    assert ids["2024-04-02"] != ids["2024-04-01"]
+
+
+def legacy_feed(feed_id: str, site: str) -> str:
+    """A feed.xml as earlier versions wrote it, with ids derived from the date and the site URL."""
+    return (
+        f'<feed xmlns="http://www.w3.org/2005/Atom"><id>{feed_id}</id><title>Document digest</title>'
+        f"<updated>2024-04-01T03:00:00Z</updated>"
+        f'<entry><id>urn:uuid:6a1d5f0e-2bd5-5bb1-9a35-8f5f3d8f3c11</id><title>Digest for 2024-04-01</title>'
+        f"<updated>2024-04-01T03:00:00Z</updated>"
+        f'<link rel="alternate" type="text/html" href="{site}2024-04-01/digest.html"/></entry></feed>'
+    )
+
+
+def test_a_feed_published_by_an_earlier_version_keeps_its_ids_when_it_had_a_site_url(tmp_path: Path) -> None:
+    site = "https://digest.example/news/"
+    (tmp_path / "feed.xml").write_text(legacy_feed(site + "feed.xml", site), encoding="utf-8")
+    publish(tmp_path, digest("2024-04-02", entry("b")), site_url=site)
+    write_day(tmp_path, digest("2024-04-01", entry("a")))
+    publish(tmp_path, digest("2024-04-03", entry("c")), site_url=site)
+    feed_id, ids = feed_ids(tmp_path)
+    assert feed_id == site + "feed.xml"
+    assert ids["2024-04-01"] == "urn:uuid:6a1d5f0e-2bd5-5bb1-9a35-8f5f3d8f3c11"
+
+
+def test_a_feed_with_the_id_every_installation_shared_gets_a_new_one(tmp_path: Path) -> None:
+    shared = "urn:uuid:cb0947b9-322a-5830-8bb8-02317e33d71d"
+    (tmp_path / "feed.xml").write_text(legacy_feed(shared, ""), encoding="utf-8")
+    write_day(tmp_path, digest("2024-04-01", entry("a")))
+    publish(tmp_path, digest("2024-04-02", entry("b")))
+    feed_id, ids = feed_ids(tmp_path)
+    assert feed_id.startswith("urn:uuid:") and feed_id != shared
+    assert ids["2024-04-01"] != "urn:uuid:6a1d5f0e-2bd5-5bb1-9a35-8f5f3d8f3c11"
+
+
+def test_a_damaged_feed_identity_stops_publishing_with_the_fix(tmp_path: Path) -> None:
+    publish(tmp_path, digest("2024-04-01", entry("a")))
+    feed = (tmp_path / "feed.xml").read_text(encoding="utf-8")
+    (tmp_path / ".digest" / "feed.json").write_text("{ not json", encoding="utf-8")
+    with pytest.raises(StateCorrupt, match=r"feed identity .*feed\.json cannot be read .*move it aside"):
+        publish(tmp_path, digest("2024-04-02", entry("b")))
+    assert (tmp_path / "feed.xml").read_text(encoding="utf-8") == feed  # never republished under new ids
