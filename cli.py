@@ -485,10 +485,33 @@ def schedule_install(
     at: Annotated[str, typer.Option("--at", help="Time of day, HH:MM (24-hour, local time).")],
     out: OutDir = None,
     model_dir: ModelDir = None,
-    summarizer: Summarizer = None,
-    backend: Backend = None,
+    lang: Lang = None,
     route: RouteOpt = None,
-    log_file: Annotated[Optional[Path], typer.Option("--log", help="Log file [default: OUT/digest.log].")] = None,
+    summarizer: Summarizer = None,
+    summary_model: SummaryModel = None,
+    backend: Backend = None,
+    device: Device = None,
+    beams: Beams = None,
+    fast: Fast = False,
+    max_batch_tokens: BatchTokens = None,
+    summary_beams: SummaryBeams = None,
+    summary_batch_tokens: SummaryBatchTokens = None,
+    max_file_bytes: MaxFileBytes = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for a running digest instead of exiting.")] = False,
+    site_url: Annotated[
+        Optional[str], typer.Option("--site-url", help="URL where the output folder is served (absolute feed links).")
+    ] = None,
+    follow_outside_links: FollowLinks = False,
+    engine: EngineOpt = None,
+    ray_address: RayAddress = None,
+    offline: Offline = False,
+    publish_empty: Annotated[
+        bool,
+        typer.Option("--publish-empty", help="Publish a digest and a feed entry even on nights with nothing new."),
+    ] = False,
+    log_file: Annotated[
+        Optional[Path], typer.Option("--log", help="Log file [default: OUT/.digest/nightly.log, never published].")
+    ] = None,
     systemd: Annotated[bool, typer.Option("--systemd", help="A systemd user timer instead of cron.")] = False,
     crontab_file: Annotated[
         Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file [env: DIGEST_CRONTAB].")
@@ -499,32 +522,47 @@ def schedule_install(
     config: Config = None,
     verbose: Verbose = False,
 ) -> None:
-    """Install the nightly `digest run --new-only` job (installing again replaces it)."""
+    """Install the nightly `digest run --new-only` job with these settings (installing again replaces it)."""
     from digest import schedule
     from digest.publish import prepare_out_dir
 
     _setup_logging(verbose, False)
     with _guard():
-        settings = _settings(config, out_dir=out)
-        out_dir = settings.out_dir.resolve()
+        # Resolved now, from the options, DIGEST_* variables and the config file, and written into
+        # the job as flags: cron and systemd run it without this shell's environment.
+        settings = _settings(
+            config,
+            out_dir=out,
+            model_dir=model_dir,
+            lang=lang,
+            route=route,
+            summarizer=summarizer,
+            summary_model=summary_model,
+            backend=backend,
+            device=device,
+            num_beams=beams,
+            fast=fast,
+            max_batch_tokens=max_batch_tokens,
+            summary_beams=summary_beams,
+            summary_batch_tokens=summary_batch_tokens,
+            max_file_bytes=max_file_bytes,
+            wait_for_lock=wait,
+            site_url=site_url,
+            follow_outside_links=follow_outside_links,
+            engine=engine,
+            ray_address=ray_address,
+            offline=offline,
+        )
         # No --quiet: without a terminal the run prints just its summary line, which the log keeps.
-        argv = [_digest_executable(), "run", "--new-only", "--out", str(out_dir)]
-        if model_dir:
-            argv += ["--model-dir", str(model_dir.resolve())]
-        if summarizer:
-            argv += ["--summarizer", summarizer]
-        if backend:
-            argv += ["--backend", backend]
-        for item in route or []:
-            argv += ["--route", item]
-        if config:
-            argv += ["--config", str(config.resolve())]
-        argv += [str(p.resolve()) for p in paths]
-        prepare_out_dir(out_dir)  # a usage error now, not a failure every night
+        job = schedule.nightly_job(
+            settings, program=_digest_executable(), paths=paths, publish_empty=publish_empty
+        )
+        prepare_out_dir(settings.out_dir)  # a usage error now, not a failure every night
         message = schedule.install(
-            argv=argv,
+            argv=job.argv,
+            env=job.env,
             at=at,
-            log_file=(log_file or out_dir / "digest.log").resolve(),
+            log_file=(log_file or schedule.default_log_file(settings.out_dir)).resolve(),
             crontab_file=_crontab_file(crontab_file),
             systemd=systemd,
             unit_dir=unit_dir,

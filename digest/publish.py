@@ -22,7 +22,6 @@ from core.names import display_path
 from core.records import Digest, DigestEntry
 from digest.atomic import write_text_atomic
 from digest.incremental import TRANSLATIONS
-from digest.state import FeedIdentity, feed_identity
 from digest.render import (
     clean_text,
     digest_from_json,
@@ -39,6 +38,7 @@ from digest.render import (
     relative_path,
     safe_link,
 )
+from digest.state import FeedIdentity, feed_identity
 
 log = logging.getLogger(__name__)
 

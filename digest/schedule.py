@@ -7,17 +7,59 @@ import re
 import shlex
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from core.errors import ConfigError, ScheduleError
 from core.names import display_path
 from digest.atomic import write_bytes_atomic, write_text_atomic
+from digest.settings import Settings
+from digest.state import state_dir
+from readers.documents import check_inputs
 
 MARKER = "# digest-nightly"
 UNIT_NAME = "digest-nightly"
 SERVICE_FILE = f"{UNIT_NAME}.service"
 TIMER_FILE = f"{UNIT_NAME}.timer"
+
+LOG_FILENAME = "nightly.log"
+
+# Each setting's command-line flag: the job spells its settings as flags, the stable public names,
+# so it runs the same under cron's bare environment whatever DIGEST_* variables or config file
+# were in effect at install time.
+_FLAGS: Mapping[str, str] = {
+    "out_dir": "--out",
+    "model_dir": "--model-dir",
+    "lang": "--lang",
+    "routes": "--route",
+    "summarizer": "--summarizer",
+    "summary_model": "--summary-model",
+    "backend": "--backend",
+    "device": "--device",
+    "num_beams": "--beams",
+    "max_batch_tokens": "--max-batch-tokens",
+    "summary_beams": "--summary-beams",
+    "summary_batch_tokens": "--summary-batch-tokens",
+    "max_file_bytes": "--max-file-bytes",
+    "offline": "--offline",
+    "new_only": "--new-only",
+    "skip_empty": "--skip-empty",
+    "wait_for_lock": "--wait",
+    "site_url": "--site-url",
+    "follow_outside_links": "--follow-outside-links",
+    "engine": "--engine",
+    "ray_address": "--ray-address",
+}
+# Settings that have no flag travel as the environment variable that sets them.
+_ENV_ONLY: Mapping[str, str] = {"nllb_model": "DIGEST_NLLB_MODEL"}
+# Not a setting of the run: the job's flags already hold every value the file gave.
+_NOT_CARRIED = frozenset({"config_path"})
+# Written even at its default, which is relative: cron starts the job in the home folder.
+_ALWAYS_CARRIED = frozenset({"out_dir"})
+# Where models are found and cached, and whether the hub may be contacted: the run depends on
+# these as much as on its settings. (HF_TOKEN is left out on purpose: a crontab is no place for a secret.)
+MODEL_ENVIRONMENT = ("HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "HF_ENDPOINT", "XDG_CACHE_HOME")
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
 # Arguments made only of these need no quoting in a systemd ExecStart= line.
@@ -33,6 +75,73 @@ def parse_time(at: str) -> tuple[int, int]:
     return hour, minute
 
 
+@dataclass(frozen=True)
+class Job:
+    """The nightly command: its argv (absolute program first) and the environment it runs with."""
+
+    argv: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+def nightly_job(
+    settings: Settings,
+    *,
+    program: str,
+    paths: Sequence[Path],
+    publish_empty: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Job:
+    """`program run --new-only` over `paths` with every setting of `settings` that is not a default.
+
+    Paths (the inputs, the output and model folders) are made absolute, since cron starts in the
+    home folder. A quiet night writes nothing (`--skip-empty`) unless `publish_empty`.
+    """
+    check_inputs(paths)  # a mistyped path is a usage error now, not a failed run every night
+    environ = os.environ if environ is None else environ
+    settings = replace(settings, new_only=True, skip_empty=not publish_empty)
+    defaults = Settings()
+    argv = [program, "run"]
+    env: dict[str, str] = {}
+    # What the job is comes first, so `schedule show` reads as "run --new-only --skip-empty --out …".
+    first = ("new_only", "skip_empty", "out_dir")
+    names = [*first, *(f.name for f in fields(Settings) if f.name not in first)]
+    for name in names:
+        value = getattr(settings, name)
+        if name in _NOT_CARRIED or (value == getattr(defaults, name) and name not in _ALWAYS_CARRIED):
+            continue
+        if name in _ENV_ONLY:
+            env[_ENV_ONLY[name]] = str(value)
+            continue
+        flag = _FLAGS.get(name)
+        if flag is None:
+            # A new setting must be given a flag here, or the nightly job would silently drop it.
+            raise AssertionError(f"setting {name!r} has no flag for the nightly job")
+        argv += _flag_args(flag, value)
+    argv += [_absolute(p) for p in paths]
+    env.update({name: environ[name] for name in MODEL_ENVIRONMENT if environ.get(name)})
+    return Job(tuple(argv), env)
+
+
+def _flag_args(flag: str, value: object) -> list[str]:
+    if isinstance(value, bool):
+        # Every switch defaults to off, so a value that differs from the default is on.
+        return [flag] if value else []
+    if isinstance(value, Path):
+        return [flag, _absolute(value)]
+    if isinstance(value, Mapping):
+        return [arg for key in sorted(value) for arg in (flag, f"{key}={value[key]}")]
+    return [flag, str(value)]
+
+
+def _absolute(path: Path) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def default_log_file(out_dir: Path) -> Path:
+    """The nightly job's log: in the output folder's state folder, which is never published."""
+    return state_dir(Path(out_dir).absolute()) / LOG_FILENAME
+
+
 def default_unit_dir() -> Path:
     """Where systemd looks for the user's own units."""
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
@@ -44,16 +153,19 @@ def install(
     argv: Sequence[str],
     at: str,
     log_file: Path,
+    env: Mapping[str, str] | None = None,
     crontab_file: Path | None = None,
     systemd: bool = False,
     unit_dir: Path | None = None,
 ) -> str:
-    """Run `argv` every night at `at`, appending its output to `log_file`; replaces an earlier entry."""
+    """Run `argv` with `env` set every night at `at`, appending its output to `log_file`; replaces an earlier entry."""
     hour, minute = parse_time(at)
+    env = dict(env or {})
     _check_argv(argv)
+    _check_env(env)
     log_file = Path(log_file).expanduser().absolute()
     if systemd:
-        _check_utf8([*argv, str(log_file)])
+        _check_utf8([*argv, *(f"{k}={v}" for k, v in env.items()), str(log_file)])
         _systemctl(_unit_folder(unit_dir)[1])  # refuse before creating anything
     if "\n" in str(log_file):
         raise ScheduleError(f"log file {str(log_file)!r} contains a newline: choose another --log")
@@ -64,9 +176,9 @@ def install(
             f"cannot create {display_path(log_file.parent)} ({exc.strerror}): choose another --log"
         ) from None
     if systemd:
-        return _install_systemd(argv, hour, minute, log_file, unit_dir)
+        return _install_systemd(argv, env, hour, minute, log_file, unit_dir)
     log = _cron_escape(shlex.quote(str(log_file)))
-    line = f"{minute} {hour} * * * {_cron_command(argv)} >> {log} 2>&1 {MARKER}"
+    line = f"{minute} {hour} * * * {_cron_command(argv, env)} >> {log} 2>&1 {MARKER}"
     kept = [entry for entry in _read_crontab(crontab_file) if not _is_ours(entry)]
     _write_crontab(crontab_file, [*kept, line])
     where = display_path(crontab_file) if crontab_file is not None else "your crontab"
@@ -112,6 +224,17 @@ def _check_argv(argv: Sequence[str]) -> None:
         raise ScheduleError("a scheduled argument contains a line break: cron and systemd cannot run it")
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_env(env: Mapping[str, str]) -> None:
+    for name, value in env.items():
+        if not _ENV_NAME.fullmatch(name):
+            raise ScheduleError(f"{name!r} is not an environment variable name: cron and systemd cannot set it")
+        if "\n" in value or "\r" in value:
+            raise ScheduleError(f"{name} contains a line break: cron and systemd cannot set it; change its value")
+
+
 def _check_utf8(args: Sequence[str]) -> None:
     # A crontab holds a name's raw bytes (see _read_crontab), but a unit file must be UTF-8.
     for arg in args:
@@ -136,8 +259,10 @@ def _cron_escape(text: str) -> str:
     return text.replace("%", "\\%")
 
 
-def _cron_command(argv: Sequence[str]) -> str:
-    return _cron_escape(shlex.join(argv))
+def _cron_command(argv: Sequence[str], env: Mapping[str, str]) -> str:
+    # cron hands the line to /bin/sh, where NAME=value before a command sets it for that command.
+    assignments = [f"{name}={shlex.quote(value)}" for name, value in env.items()]
+    return _cron_escape(" ".join([*assignments, shlex.join(argv)]))
 
 
 def _read_crontab(crontab_file: Path | None) -> list[str]:
@@ -202,7 +327,13 @@ def _systemd_quote(arg: str) -> str:
     return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _service_text(argv: Sequence[str], log_file: Path) -> str:
+def _systemd_environment(name: str, value: str) -> str:
+    # Environment= expands % specifiers and C escapes inside quotes, but no $ variables.
+    assignment = f"{name}={value}".replace("%", "%%").replace("\\", "\\\\").replace('"', '\\"')
+    return f'Environment="{assignment}"\n'
+
+
+def _service_text(argv: Sequence[str], env: Mapping[str, str], log_file: Path) -> str:
     log = str(log_file).replace("%", "%%")
     return (
         "[Unit]\n"
@@ -210,7 +341,8 @@ def _service_text(argv: Sequence[str], log_file: Path) -> str:
         "\n"
         "[Service]\n"
         "Type=oneshot\n"
-        f"ExecStart={' '.join(_systemd_quote(arg) for arg in argv)}\n"
+        + "".join(_systemd_environment(name, value) for name, value in env.items())
+        + f"ExecStart={' '.join(_systemd_quote(arg) for arg in argv)}\n"
         f"StandardOutput=append:{log}\n"
         f"StandardError=append:{log}\n"
     )
@@ -261,12 +393,12 @@ def _run_systemctl(binary: str, *args: str) -> None:
 
 
 def _install_systemd(
-    argv: Sequence[str], hour: int, minute: int, log_file: Path, unit_dir: Path | None
+    argv: Sequence[str], env: Mapping[str, str], hour: int, minute: int, log_file: Path, unit_dir: Path | None
 ) -> str:
     folder, is_default = _unit_folder(unit_dir)
     binary = _systemctl(is_default)
     try:
-        write_text_atomic(folder / SERVICE_FILE, _service_text(argv, log_file))
+        write_text_atomic(folder / SERVICE_FILE, _service_text(argv, env, log_file))
         write_text_atomic(folder / TIMER_FILE, _timer_text(hour, minute))
     except OSError as exc:
         raise ScheduleError(

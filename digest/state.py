@@ -754,7 +754,7 @@ def _adopt_published_feed(feed_xml: Path) -> FeedIdentity | None:
     feed_id = (root.findtext(f"{atom}id") or "").strip()
     if not feed_id or feed_id == _SHARED_FEED_ID:
         return None
-    entries = {}
+    entries: dict[str, FeedEntryIdentity] = {}
     for entry in root.findall(f"{atom}entry"):
         link = entry.find(f"{atom}link")
         match = _DAY_PAGE.search(link.get("href", "") if link is not None else "")

@@ -43,9 +43,9 @@ def test_schedule_install_show_remove_through_the_cli(tmp_path: Path) -> None:
     assert lines[0] == "0 5 * * * /usr/bin/backup"
     nightly = [line for line in lines if "digest" in line and "backup" not in line]
     assert len(nightly) == 1
-    assert nightly[0].startswith("30 2 * * * /")
+    assert nightly[0].startswith("30 2 * * * ") and " /" in nightly[0]
     assert " run --new-only " in nightly[0] and str(inbox) in nightly[0]
-    assert str(tmp_path / "out" / "digest.log") in nightly[0]
+    assert str(tmp_path / "out" / ".digest" / "nightly.log") in nightly[0]
 
     shown = run_cli("schedule", "show", env=env)
     assert shown.returncode == 0 and "30 2 * * *" in shown.stdout

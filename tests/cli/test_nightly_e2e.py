@@ -91,6 +91,42 @@ def test_new_only_lists_only_new_files_on_a_later_night(tiny_model_dir: Path, tm
                              "summarizer": "extractive", "skip_empty": True})
     fourth = run_digest([inbox], settings=skip, now=night1 + timedelta(days=3))
     assert fourth.day_dir is None and not (out / "2026-11-23").exists()
+    feed = ET.parse(out / "feed.xml").getroot()
+    assert len(feed.findall("{http://www.w3.org/2005/Atom}entry")) == 3  # no empty entry for a quiet night
+
+
+def test_installed_job_runs_under_cron_with_the_settings_it_was_installed_with(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    inbox = _inbox(tmp_path, HINDI)
+    out = tmp_path / "out"
+    crontab = tmp_path / "crontab"
+    config = tmp_path / "config.toml"
+    config.write_text('summarizer = "extractive"\n', encoding="utf-8")
+    installed = run_cli(
+        "schedule", "install", inbox, "--at", "02:30", "--out", out, "--crontab-file", crontab,
+        "--config", config, env={"DIGEST_MODEL_DIR": str(tiny_model_dir)},
+    )
+    assert installed.returncode == 0, installed.stderr
+    (line,) = [entry for entry in crontab.read_text().splitlines() if entry.endswith("# digest-nightly")]
+    command = line.split(" ", 5)[5].replace("\\%", "%")
+
+    # As cron runs it: /bin/sh in a bare environment, from an empty home with no config file.
+    # PYTHONPATH only points the installed `digest` script at this checkout.
+    home = tmp_path / "cron-home"
+    home.mkdir()
+    bare = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    subprocess.run(["/bin/sh", "-c", command], env=bare, cwd=home, check=True, timeout=300)
+
+    log = (out / ".digest" / "nightly.log").read_text(encoding="utf-8")
+    assert "error" not in log and "digest: 1 of 1 files" in log
+    assert not (out / "digest.log").exists()
+    _, digest = load_digest(out)
+    (item,) = digest["items"]
+    assert item["model"] == "Helsinki-NLP/opus-mt-hi-en" and item["language"] == "hi"
+    feed = ET.parse(out / "feed.xml").getroot()
+    (entry,) = feed.findall("{http://www.w3.org/2005/Atom}entry")
+    assert entry.findtext("{http://www.w3.org/2005/Atom}title", "").endswith(": 1 document — Hindi")
 
 
 def _big_corpus(folder: Path, files: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shlex
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from core.errors import ConfigError, ScheduleError
 from digest import schedule
+from digest.settings import Settings
 
 UNRELATED = (
     "# my own jobs\n"
@@ -264,3 +266,127 @@ def test_a_missing_systemctl_writes_nothing(
     with pytest.raises(ScheduleError, match="systemctl not found"):
         schedule.install(argv=argv, at="05:00", log_file=log_file, crontab_file=None, systemd=True)
     assert not (tmp_path / "config").exists()
+
+
+# The job: every setting it was installed with, as flags
+
+
+def every_setting_changed(tmp_path: Path) -> Settings:
+    """Settings in which every setting a run takes differs from its default."""
+    changed = Settings(
+        out_dir=tmp_path / "out",
+        model_dir=tmp_path / "models",
+        lang="ur",
+        routes={"ur": "nllb", "fa": "Helsinki-NLP/opus-mt-fa-en"},
+        nllb_model="facebook/nllb-200-1.3B",
+        summarizer="extractive",
+        summary_model="google/pegasus-xsum",
+        backend="ct2",
+        device="cpu",
+        num_beams=3,
+        max_batch_tokens=2048,
+        summary_beams=2,
+        summary_batch_tokens=1024,
+        max_file_bytes=1000,
+        offline=True,
+        wait_for_lock=True,
+        site_url="https://digest.example/news/",
+        follow_outside_links=True,
+        engine="ray",
+        ray_address="auto",
+        config_path=tmp_path / "config.toml",
+    )
+    defaults = Settings()
+    unchanged = {f.name for f in dataclasses.fields(Settings) if getattr(changed, f.name) == getattr(defaults, f.name)}
+    # new_only and skip_empty are the job's own; a setting added later must be added here too.
+    assert unchanged == {"new_only", "skip_empty"}, unchanged
+    return changed
+
+
+def test_the_job_carries_every_setting_as_a_flag(tmp_path: Path) -> None:
+    (tmp_path / "my docs").mkdir()
+    job = schedule.nightly_job(
+        every_setting_changed(tmp_path), program="/opt/digest/bin/digest", paths=[tmp_path / "my docs"], environ={}
+    )
+    assert job.argv == (
+        "/opt/digest/bin/digest", "run", "--new-only", "--skip-empty", "--out", str(tmp_path / "out"),
+        "--model-dir", str(tmp_path / "models"), "--lang", "ur",
+        "--route", "fa=Helsinki-NLP/opus-mt-fa-en", "--route", "ur=nllb",
+        "--summarizer", "extractive", "--summary-model", "google/pegasus-xsum", "--backend", "ct2",
+        "--device", "cpu", "--beams", "3", "--max-batch-tokens", "2048", "--summary-beams", "2",
+        "--summary-batch-tokens", "1024", "--max-file-bytes", "1000", "--offline", "--wait",
+        "--site-url", "https://digest.example/news/", "--follow-outside-links", "--engine", "ray",
+        "--ray-address", "auto", str(tmp_path / "my docs"),
+    )
+    # No flag names the NLLB model: it travels as the variable that sets it. The config file is
+    # not passed: its values are all in the flags already.
+    assert job.env == {"DIGEST_NLLB_MODEL": "facebook/nllb-200-1.3B"}
+    assert "--config" not in job.argv
+
+
+def test_a_default_job_is_short_and_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inbox").mkdir()
+    job = schedule.nightly_job(Settings(), program="/opt/digest/bin/digest", paths=[Path("inbox")], environ={})
+    # cron starts the job in the home folder: the default ./digests is made absolute here.
+    assert job.argv == (
+        "/opt/digest/bin/digest", "run", "--new-only", "--skip-empty",
+        "--out", str(tmp_path / "digests"), str(tmp_path / "inbox"),
+    )
+    assert job.env == {}
+
+
+def test_a_quiet_night_publishes_only_when_asked(tmp_path: Path) -> None:
+    job = schedule.nightly_job(Settings(), program="/d", paths=[tmp_path], publish_empty=True, environ={})
+    assert "--new-only" in job.argv and "--skip-empty" not in job.argv
+
+
+def test_the_job_keeps_where_models_are(tmp_path: Path) -> None:
+    environ = {
+        "HF_HOME": str(tmp_path / "hf"), "HF_HUB_CACHE": "/srv/hub", "HF_HUB_OFFLINE": "1",
+        "XDG_CACHE_HOME": "/srv/cache", "HF_TOKEN": "hf_secret", "PATH": "/usr/bin", "HOME": "/home/me",
+    }
+    job = schedule.nightly_job(Settings(), program="/d", paths=[tmp_path], environ=environ)
+    assert job.env == {
+        "HF_HOME": str(tmp_path / "hf"), "HF_HUB_CACHE": "/srv/hub", "HF_HUB_OFFLINE": "1",
+        "XDG_CACHE_HOME": "/srv/cache",
+    }
+
+
+def test_a_missing_input_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^input path .*nowhere does not exist: check the path"):
+        schedule.nightly_job(Settings(), program="/d", paths=[tmp_path, tmp_path / "nowhere"], environ={})
+
+
+def test_the_log_is_kept_out_of_the_published_folder(tmp_path: Path) -> None:
+    assert schedule.default_log_file(tmp_path / "out") == tmp_path / "out" / ".digest" / "nightly.log"
+
+
+def test_cron_runs_the_job_with_its_environment(tmp_path: Path, crontab: Path) -> None:
+    # Run the way cron runs a line: unescape \\%, then hand the command to /bin/sh with a bare environment.
+    awkward = {"HF_HOME": "/srv/my models/100% $HOME 'q' \"dq\"", "DIGEST_NLLB_MODEL": "org/model"}
+    argv = [sys.executable, "-c", "import json, os; print(json.dumps({k: os.environ.get(k) for k in ('HF_HOME', 'DIGEST_NLLB_MODEL')}))"]
+    log_file = tmp_path / "log.txt"
+    schedule.install(argv=argv, env=awkward, at="02:30", log_file=log_file, crontab_file=crontab)
+    command = crontab.read_text().splitlines()[0].split(" ", 5)[5]
+    subprocess.run(["/usr/bin/env", "-i", "/bin/sh", "-c", command.replace("\\%", "%")], check=True, timeout=60)
+    assert json.loads(log_file.read_text()) == awkward
+    shown = schedule.show(crontab_file=crontab)
+    assert shown is not None and "DIGEST_NLLB_MODEL=org/model " in shown
+
+
+def test_systemd_units_carry_the_environment(argv: list[str], log_file: Path, tmp_path: Path) -> None:
+    units = tmp_path / "units"
+    env = {"HF_HOME": "/srv/100% models", "DIGEST_NLLB_MODEL": 'a "b"'}
+    schedule.install(argv=argv, env=env, at="02:30", log_file=log_file, systemd=True, unit_dir=units)
+    service = (units / "digest-nightly.service").read_text()
+    assert 'Environment="HF_HOME=/srv/100%% models"\n' in service
+    assert 'Environment="DIGEST_NLLB_MODEL=a \\"b\\""\n' in service
+    assert service.index("Environment=") < service.index("ExecStart=")
+
+
+@pytest.mark.parametrize("env", [{"HF_HOME": "a\nb"}, {"BAD NAME": "x"}, {"": "x"}])
+def test_an_environment_cron_cannot_hold_is_refused(env: dict[str, str], argv: list[str], log_file: Path, crontab: Path) -> None:
+    with pytest.raises(ScheduleError, match="cannot set it"):
+        schedule.install(argv=argv, env=env, at="02:30", log_file=log_file, crontab_file=crontab)
+    assert not crontab.exists()
