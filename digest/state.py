@@ -759,7 +759,8 @@ def _adopt_published_feed(feed_xml: Path) -> FeedIdentity | None:
         link = entry.find(f"{atom}link")
         match = _DAY_PAGE.search(link.get("href", "") if link is not None else "")
         entry_id = (entry.findtext(f"{atom}id") or "").strip()
-        updated = (entry.findtext(f"{atom}updated") or "").strip()
-        if match and entry_id and updated:
-            entries[match.group(1)] = FeedEntryIdentity(entry_id, updated)
+        # Earlier versions wrote no <published>: the entry's last update is the best they tell.
+        published = (entry.findtext(f"{atom}published") or entry.findtext(f"{atom}updated") or "").strip()
+        if match and entry_id and published:
+            entries[match.group(1)] = FeedEntryIdentity(entry_id, published)
     return FeedIdentity(feed_id, entries)

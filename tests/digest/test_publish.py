@@ -562,6 +562,9 @@ def test_lost_feed_identity_is_taken_back_from_the_published_feed(tmp_path: Path
     d = digest("2024-04-01", entry("a"))
     write_day(tmp_path, d)
     publish(tmp_path, d)
+    rerun = Digest("2024-04-01T23:00:00+00:00", "2024-04-01", ("in",), (entry("a"),))
+    write_day(tmp_path, rerun)
+    publish(tmp_path, rerun)
     before = feed_ids(tmp_path)
     (tmp_path / ".digest" / "feed.json").unlink()  # e.g. the state folder was moved aside
     later = digest("2024-04-02", entry("b"))
@@ -569,6 +572,8 @@ def test_lost_feed_identity_is_taken_back_from_the_published_feed(tmp_path: Path
     feed_id, ids = feed_ids(tmp_path)
     assert feed_id == before[0] and ids["2024-04-01"] == before[1]["2024-04-01"]
     assert ids["2024-04-02"] != ids["2024-04-01"]
+    published = [e.findtext(f"{A}published") for e in ET.parse(tmp_path / "feed.xml").getroot().findall(f"{A}entry")]
+    assert published == ["2024-04-02T03:00:00+05:30", "2024-04-01T03:00:00+05:30"]
 
 
 def legacy_feed(feed_id: str, site: str) -> str:
