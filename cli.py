@@ -553,6 +553,10 @@ def schedule_install(
             ray_address=ray_address,
             offline=offline,
         )
+        if settings.engine == "ray":
+            from digest.ray_engine import import_ray
+
+            import_ray()  # a missing extra is said now, not found every night
         # No --quiet: without a terminal the run prints just its summary line, which the log keeps.
         job = schedule.nightly_job(
             settings, program=_digest_executable(), paths=paths, publish_empty=publish_empty

@@ -158,7 +158,7 @@ def install(
     systemd: bool = False,
     unit_dir: Path | None = None,
 ) -> str:
-    """Run `argv` with `env` set every night at `at`, appending its output to `log_file`; replaces an earlier entry."""
+    """Run `argv` with `env` every night at `at`, output appended to `log_file`; replaces an earlier entry."""
     hour, minute = parse_time(at)
     env = dict(env or {})
     _check_argv(argv)
@@ -230,9 +230,13 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def _check_env(env: Mapping[str, str]) -> None:
     for name, value in env.items():
         if not _ENV_NAME.fullmatch(name):
-            raise ScheduleError(f"{name!r} is not an environment variable name: cron and systemd cannot set it")
+            raise ScheduleError(
+                f"{name!r} is not an environment variable name: cron and systemd cannot set it"
+            )
         if "\n" in value or "\r" in value:
-            raise ScheduleError(f"{name} contains a line break: cron and systemd cannot set it; change its value")
+            raise ScheduleError(
+                f"{name} contains a line break: cron and systemd cannot set it; change its value"
+            )
 
 
 def _check_utf8(args: Sequence[str]) -> None:

@@ -1,7 +1,8 @@
-"""`digest schedule install` through the CLI: the job it writes runs with the settings it was installed with."""
+"""`digest schedule install` through the CLI: the job runs with the settings it was installed with."""
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 from typing import Any
@@ -108,5 +109,20 @@ def test_a_path_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     result = run_cli("schedule", "install", tmp_path / "inbx", "--at", "02:30", "--out", tmp_path / "out",
                      "--crontab-file", crontab)
     assert result.returncode == 2
-    assert result.stderr == f"error: input path {tmp_path / 'inbx'} does not exist: check the path; nothing was read or written\n"
+    assert result.stderr == (
+        f"error: input path {tmp_path / 'inbx'} does not exist: check the path; nothing was read or written\n"
+    )
     assert not crontab.exists() and not (tmp_path / "out").exists()
+
+
+def test_a_ray_job_without_ray_installed_is_refused_at_install(tmp_path: Path) -> None:
+    hidden = tmp_path / "no-ray" / "ray"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text('raise ImportError("no module named ray")\n', encoding="utf-8")
+    crontab = tmp_path / "crontab"
+    pythonpath = os.pathsep.join([str(hidden.parent), os.environ.get("PYTHONPATH", "")])
+    result = run_cli("schedule", "install", tmp_path, "--at", "02:30", "--out", tmp_path / "out",
+                     "--engine", "ray", "--crontab-file", crontab, env={"PYTHONPATH": pythonpath})
+    assert result.returncode != 0
+    assert result.stderr.startswith("error: --engine ray needs Ray: pip install")
+    assert not crontab.exists()

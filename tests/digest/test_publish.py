@@ -275,7 +275,10 @@ def check_feed(xml: str) -> ET.Element:
     return root
 
 
-def identity_for(digests: list[Digest], feed: str = "urn:uuid:00000000-0000-4000-8000-000000000001") -> FeedIdentity:
+FEED_ID = "urn:uuid:00000000-0000-4000-8000-000000000001"
+
+
+def identity_for(digests: list[Digest], feed: str = FEED_ID) -> FeedIdentity:
     """A folder identity that knows every day of `digests`, first published at 01:00 UTC that day."""
     return FeedIdentity(
         feed,
@@ -300,7 +303,8 @@ def test_feed_is_valid_atom() -> None:
         "2024-04-01/digest.html",
     ]
     assert root.findtext(f"{A}id") == identity.id
-    assert [e.findtext(f"{A}id") for e in entries] == [identity.entries[d].id for d in ("2024-04-03", "2024-04-02", "2024-04-01")]
+    expected = [identity.entries[day].id for day in ("2024-04-03", "2024-04-02", "2024-04-01")]
+    assert [e.findtext(f"{A}id") for e in entries] == expected
     assert entries[0].findtext(f"{A}published") == "2024-04-03T01:00:00Z"
     assert entries[0].findtext(f"{A}updated") == "2024-04-03T03:00:00+05:30"
     assert root.findtext(f"{A}updated") == "2024-04-03T03:00:00+05:30"
@@ -309,10 +313,12 @@ def test_feed_is_valid_atom() -> None:
 def test_entry_titles_count_documents_and_name_languages() -> None:
     d = digest(
         "2026-11-21",
-        entry("a", language="ur"), entry("b", language="hi"), entry("c", language="fa"), entry("d", language="ur"),
+        entry("a", language="ur"), entry("b", language="hi"),
+        entry("c", language="fa"), entry("d", language="ur"),
     )
     assert entry_title(d) == "Digest 2026-11-21: 4 documents — Urdu, Hindi, Persian"
-    failed = digest("2026-11-22", entry("a"), failures=(Failure("in/x.txt", "boom"), Failure("in/y.txt", "boom")))
+    two = (Failure("in/x.txt", "boom"), Failure("in/y.txt", "boom"))
+    failed = digest("2026-11-22", entry("a"), failures=two)
     assert entry_title(failed) == "Digest 2026-11-22: 1 document — Hindi; 2 files failed"
     only_failed = digest("2026-11-23", failures=(Failure("in/x.txt", "boom"),))
     assert entry_title(only_failed) == "Digest 2026-11-23: 1 file failed"
@@ -512,10 +518,11 @@ def test_load_digests_of_missing_folder(tmp_path: Path) -> None:
 def feed_ids(out: Path) -> tuple[str, dict[str, str]]:
     """The feed id and each day's entry id, as a feed reader sees them in DIR/feed.xml."""
     root = check_feed((out / "feed.xml").read_text(encoding="utf-8"))
-    days = {
-        (e.find(f"{A}link").get("href") or "").split("/")[-2]: e.findtext(f"{A}id") or ""  # type: ignore[union-attr]
-        for e in root.findall(f"{A}entry")
-    }
+    days = {}
+    for e in root.findall(f"{A}entry"):
+        link = e.find(f"{A}link")
+        assert link is not None
+        days[(link.get("href") or "").split("/")[-2]] = e.findtext(f"{A}id") or ""
     return root.findtext(f"{A}id") or "", days
 
 
@@ -555,7 +562,8 @@ def test_feed_ids_and_published_times_are_kept_across_runs_and_a_new_site_url(tm
     assert old.findtext(f"{A}published") == "2024-04-01T03:00:00+05:30"
     assert old.findtext(f"{A}updated") == "2024-04-01T23:00:00Z"
     assert old.findtext(f"{A}title") == "Digest 2024-04-01: 2 documents — Hindi"
-    assert old.find(f"{A}link").get("href") == "https://elsewhere.example/news/2024-04-01/digest.html"  # type: ignore[union-attr]
+    link = old.find(f"{A}link")
+    assert link is not None and link.get("href") == "https://elsewhere.example/news/2024-04-01/digest.html"
 
 
 def test_lost_feed_identity_is_taken_back_from_the_published_feed(tmp_path: Path) -> None:
@@ -572,7 +580,8 @@ def test_lost_feed_identity_is_taken_back_from_the_published_feed(tmp_path: Path
     feed_id, ids = feed_ids(tmp_path)
     assert feed_id == before[0] and ids["2024-04-01"] == before[1]["2024-04-01"]
     assert ids["2024-04-02"] != ids["2024-04-01"]
-    published = [e.findtext(f"{A}published") for e in ET.parse(tmp_path / "feed.xml").getroot().findall(f"{A}entry")]
+    root = ET.parse(tmp_path / "feed.xml").getroot()
+    published = [e.findtext(f"{A}published") for e in root.findall(f"{A}entry")]
     assert published == ["2024-04-02T03:00:00+05:30", "2024-04-01T03:00:00+05:30"]
 
 

@@ -297,7 +297,9 @@ def every_setting_changed(tmp_path: Path) -> Settings:
         config_path=tmp_path / "config.toml",
     )
     defaults = Settings()
-    unchanged = {f.name for f in dataclasses.fields(Settings) if getattr(changed, f.name) == getattr(defaults, f.name)}
+    unchanged = {
+        f.name for f in dataclasses.fields(Settings) if getattr(changed, f.name) == getattr(defaults, f.name)
+    }
     # new_only and skip_empty are the job's own; a setting added later must be added here too.
     assert unchanged == {"new_only", "skip_empty"}, unchanged
     return changed
@@ -306,7 +308,8 @@ def every_setting_changed(tmp_path: Path) -> Settings:
 def test_the_job_carries_every_setting_as_a_flag(tmp_path: Path) -> None:
     (tmp_path / "my docs").mkdir()
     job = schedule.nightly_job(
-        every_setting_changed(tmp_path), program="/opt/digest/bin/digest", paths=[tmp_path / "my docs"], environ={}
+        every_setting_changed(tmp_path), program="/opt/digest/bin/digest", paths=[tmp_path / "my docs"],
+        environ={},
     )
     assert job.argv == (
         "/opt/digest/bin/digest", "run", "--new-only", "--skip-empty", "--out", str(tmp_path / "out"),
@@ -327,7 +330,9 @@ def test_the_job_carries_every_setting_as_a_flag(tmp_path: Path) -> None:
 def test_a_default_job_is_short_and_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "inbox").mkdir()
-    job = schedule.nightly_job(Settings(), program="/opt/digest/bin/digest", paths=[Path("inbox")], environ={})
+    job = schedule.nightly_job(
+        Settings(), program="/opt/digest/bin/digest", paths=[Path("inbox")], environ={}
+    )
     # cron starts the job in the home folder: the default ./digests is made absolute here.
     assert job.argv == (
         "/opt/digest/bin/digest", "run", "--new-only", "--skip-empty",
@@ -365,11 +370,14 @@ def test_the_log_is_kept_out_of_the_published_folder(tmp_path: Path) -> None:
 def test_cron_runs_the_job_with_its_environment(tmp_path: Path, crontab: Path) -> None:
     # Run the way cron runs a line: unescape \\%, then hand the command to /bin/sh with a bare environment.
     awkward = {"HF_HOME": "/srv/my models/100% $HOME 'q' \"dq\"", "DIGEST_NLLB_MODEL": "org/model"}
-    argv = [sys.executable, "-c", "import json, os; print(json.dumps({k: os.environ.get(k) for k in ('HF_HOME', 'DIGEST_NLLB_MODEL')}))"]
+    names = "('HF_HOME', 'DIGEST_NLLB_MODEL')"
+    show_env = f"import json, os; print(json.dumps({{k: os.environ.get(k) for k in {names}}}))"
+    argv = [sys.executable, "-c", show_env]
     log_file = tmp_path / "log.txt"
     schedule.install(argv=argv, env=awkward, at="02:30", log_file=log_file, crontab_file=crontab)
     command = crontab.read_text().splitlines()[0].split(" ", 5)[5]
-    subprocess.run(["/usr/bin/env", "-i", "/bin/sh", "-c", command.replace("\\%", "%")], check=True, timeout=60)
+    bare = ["/usr/bin/env", "-i", "/bin/sh", "-c", command.replace("\\%", "%")]
+    subprocess.run(bare, check=True, timeout=60)
     assert json.loads(log_file.read_text()) == awkward
     shown = schedule.show(crontab_file=crontab)
     assert shown is not None and "DIGEST_NLLB_MODEL=org/model " in shown
@@ -386,7 +394,9 @@ def test_systemd_units_carry_the_environment(argv: list[str], log_file: Path, tm
 
 
 @pytest.mark.parametrize("env", [{"HF_HOME": "a\nb"}, {"BAD NAME": "x"}, {"": "x"}])
-def test_an_environment_cron_cannot_hold_is_refused(env: dict[str, str], argv: list[str], log_file: Path, crontab: Path) -> None:
+def test_an_environment_cron_cannot_hold_is_refused(
+    env: dict[str, str], argv: list[str], log_file: Path, crontab: Path
+) -> None:
     with pytest.raises(ScheduleError, match="cannot set it"):
         schedule.install(argv=argv, env=env, at="02:30", log_file=log_file, crontab_file=crontab)
     assert not crontab.exists()
