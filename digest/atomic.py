@@ -160,11 +160,15 @@ def sweep_temporaries(out_dir: Path) -> list[Path]:
     """Remove temporaries that killed writes left in an output folder and its day folders.
 
     Call it only while holding the run lock, so no live run owns them. Only the output folder
-    itself and its YYYY-MM-DD folders (translations included) are searched, symlinks are not
-    followed, and only names of the atomic-write pattern are touched.
+    itself, its state folder `.digest` (the feed's identity is written there) and its YYYY-MM-DD
+    folders (translations included) are searched, symlinks are not followed, and only names of
+    the atomic-write pattern are touched.
     """
     out_dir = Path(out_dir)
     folders = [out_dir]
+    state = out_dir / ".digest"
+    if state.is_dir() and not state.is_symlink():
+        folders.append(state)
     try:
         with os.scandir(out_dir) as entries:
             days = [

@@ -48,6 +48,7 @@ def test_sweep_removes_only_temporaries_no_live_process_owns(tmp_path: Path) -> 
         day / f".digest.json.{gone}.x_y_z123.tmp",
         day / "translations" / f".doc-001.en.md.{gone}.qwertyui.tmp",
         day / ".digest.md.a1b2c3d4.tmp",  # written before temporaries carried a pid
+        out / ".digest" / f".feed.json.{gone}.abcdefgh.tmp",  # the feed's identity, in the state folder
     ]
     kept = [
         out / f".index.html.{os.getpid()}.k2j4h5g6.tmp",  # a live writer's
