@@ -237,3 +237,12 @@ def test_the_resolution_says_where_each_value_came_from(tmp_path: Path) -> None:
     }
     assert data["settings"]["model_dir"]["value"] is None
     assert data["settings"]["out"]["value"] == "digests"
+
+
+def test_the_readme_lists_every_setting_as_it_is() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = {line.split(" | ")[0].strip("| `"): line for line in readme.splitlines() if line.startswith("| `")}
+    for spec in SETTINGS:
+        option = f"`{spec.option}`" + (" / `-o`" if spec.name == "out" else "")
+        env = f"`{spec.env}=1`" if spec.is_flag else f"`{spec.env}`"
+        assert rows[spec.name].startswith(f"| `{spec.name}` | {option} | {env} | {spec.default} | "), spec.name
