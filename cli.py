@@ -539,7 +539,7 @@ def schedule_install(
     log_file: Annotated[Optional[Path], typer.Option("--log", help="Log file [default: OUT/digest.log].")] = None,
     systemd: Annotated[bool, typer.Option("--systemd", help="A systemd user timer instead of cron.")] = False,
     crontab_file: Annotated[
-        Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file [env: DIGEST_CRONTAB].")
+        Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file  [env var: DIGEST_CRONTAB; default: your crontab]")
     ] = None,
     unit_dir: Annotated[
         Optional[Path], typer.Option("--unit-dir", help="Where to write systemd units.")
@@ -583,7 +583,7 @@ def schedule_install(
 @schedule_app.command("show")
 def schedule_show(
     systemd: Annotated[bool, typer.Option("--systemd", help="Show the systemd user timer.")] = False,
-    crontab_file: Annotated[Optional[Path], typer.Option("--crontab-file", help="Read this crontab file.")] = None,
+    crontab_file: Annotated[Optional[Path], typer.Option("--crontab-file", help="Read this crontab file  [env var: DIGEST_CRONTAB]")] = None,
     unit_dir: Annotated[Optional[Path], typer.Option("--unit-dir", help="Where the units are.")] = None,
 ) -> None:
     """Show the installed nightly job."""
@@ -601,7 +601,7 @@ def schedule_show(
 @schedule_app.command("remove")
 def schedule_remove(
     systemd: Annotated[bool, typer.Option("--systemd", help="Remove the systemd user timer.")] = False,
-    crontab_file: Annotated[Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file.")] = None,
+    crontab_file: Annotated[Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file  [env var: DIGEST_CRONTAB]")] = None,
     unit_dir: Annotated[Optional[Path], typer.Option("--unit-dir", help="Where the units are.")] = None,
 ) -> None:
     """Remove the nightly job."""

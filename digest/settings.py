@@ -265,9 +265,11 @@ def default_config_path(env: Mapping[str, str]) -> Path:
 
 
 def _did_you_mean(name: str, *, env: bool = False) -> str:
-    names = [spec.env if env else spec.name for spec in SETTINGS]
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
-    return f"did you mean {close[0]!r}?" if close else ""
+    # Variables are compared without their DIGEST_ prefix, which would make any two look alike.
+    close = difflib.get_close_matches(name, list(SETTING), n=1, cutoff=0.75)
+    if not close:
+        return ""
+    return f"did you mean {SETTING[close[0]].env if env else close[0]!r}?"
 
 
 def _load_toml(path: Path, *, required: bool) -> dict[str, Any]:
@@ -306,7 +308,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, str]:
             raise ConfigError(
                 f"environment variable {variable} was renamed: use {SETTING[RENAMED[name]].env}"
             )
-        elif hint := _did_you_mean(variable, env=True):
+        elif hint := _did_you_mean(name, env=True):
             # Close to a setting: a typo that would otherwise be ignored without a word.
             raise ConfigError(f"unknown environment variable {variable}: {hint}")
     return values

@@ -202,11 +202,15 @@ def test_a_misspelt_setting_gets_a_did_you_mean(tmp_path: Path) -> None:
         ConfigError, match=r"^unknown environment variable DIGEST_MODELDIR: did you mean 'DIGEST_MODEL_DIR'\?$"
     ):
         resolve_settings({}, env={"HOME": "/x", "DIGEST_MODELDIR": "/m"})
+    with pytest.raises(ConfigError, match=r"^unknown environment variable DIGEST_BEAM: did you mean 'DIGEST_BEAMS'\?$"):
+        resolve_settings({}, env={"HOME": "/x", "DIGEST_BEAM": "2"})
 
 
 def test_other_digest_variables_are_left_alone() -> None:
     # Not settings, and not near one: DIGEST_CRONTAB belongs to `schedule`, the others to someone else.
-    env = {"HOME": "/x", "DIGEST_CRONTAB": "/c", "DIGEST_CONFIG": "", "DIGEST_HOSTNAME_FOR_BACKUPS": "h"}
+    # DIGEST_LOG is as near DIGEST_LANG as DIGEST_BEAM is to DIGEST_BEAMS, but LOG is not near LANG.
+    env = {"HOME": "/x", "DIGEST_CRONTAB": "/c", "DIGEST_CONFIG": "", "DIGEST_HOSTNAME_FOR_BACKUPS": "h",
+           "DIGEST_LOG": "/l"}
     assert resolve_settings({}, env=env) == Settings()
 
 
