@@ -34,7 +34,7 @@ ALL = _commands(typer.main.get_command(app))  # type: ignore[arg-type]
 def test_the_commands_users_expect_exist() -> None:
     names = {" ".join(c) for c in ALL}
     assert {"run", "translate", "detect", "models list", "models convert",
-            "schedule install", "schedule show", "schedule remove"} <= names
+            "schedule install", "schedule show", "schedule remove", "config"} <= names
 
 
 @pytest.mark.parametrize("command", ALL, ids=" ".join)
