@@ -17,74 +17,103 @@ import typer
 from core.errors import ConfigError, DigestError
 from core.names import display_path, printable
 from digest import __version__
+from digest.settings import CONFIG_ENV, SETTING
 from digest.signals import Terminated, sigterm_interrupts
 
+# Plain help, not rich markup: markup would eat the `[env var: ...; default: ...]` lines below.
+_HELP: dict[str, Any] = {
+    "rich_markup_mode": None,
+    "context_settings": {"help_option_names": ["-h", "--help"], "max_content_width": 120},
+}
 app = typer.Typer(
     name="digest",
     help="Nightly English digests of documents in any language: detect, translate, summarize, publish.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    **_HELP,
 )
-models_app = typer.Typer(help="The routing table and the models it uses.", no_args_is_help=True)
-schedule_app = typer.Typer(help="Install, show or remove the nightly digest job.", no_args_is_help=True)
+models_app = typer.Typer(help="The routing table and the models it uses.", no_args_is_help=True, **_HELP)
+schedule_app = typer.Typer(
+    help="Install, show or remove the nightly digest job.", no_args_is_help=True, **_HELP
+)
 app.add_typer(models_app, name="models")
 app.add_typer(schedule_app, name="schedule")
 
+
+def _setting(name: str, *short: str) -> Any:
+    """The option of setting `name`: its flag, help, environment variable, default and choices come from
+    digest.settings.SETTINGS, the one table that also names its TOML key.
+
+    The environment variable is shown, not read here: resolve_settings reads it, below the options and
+    above the config file, with the same one-line errors as every other layer."""
+    spec = SETTING[name]
+    shown = f"env var: {spec.env}=1" if spec.is_flag else f"env var: {spec.env}; default: {spec.default}"
+    extra: dict[str, Any] = {}
+    if spec.choices:
+        extra["metavar"] = "<" + "|".join(spec.choices) + ">"
+
+        def complete(incomplete: str) -> list[str]:
+            return [choice for choice in spec.choices if choice.startswith(incomplete)]
+
+        extra["autocompletion"] = complete
+    elif spec.metavar:
+        extra["metavar"] = spec.metavar
+    return typer.Option(spec.option, *short, help=f"{spec.help}  [{shown}]", **extra)
+
+
 # Options shared by several commands, declared once.
-ModelDir = Annotated[
-    Optional[Path],
-    typer.Option("--model-dir", help="Folder of models laid out as DIR/<org>/<name> [env: DIGEST_MODEL_DIR]."),
-]
-Lang = Annotated[Optional[str], typer.Option("--lang", help="Skip detection: the documents are in this language.")]
-RouteOpt = Annotated[
-    Optional[list[str]],
-    typer.Option("--route", help="Send a language elsewhere: LANG=nllb, LANG=marian or LANG=MODEL_ID (repeatable)."),
-]
-Backend = Annotated[Optional[str], typer.Option("--backend", help="auto, hf (transformers) or ct2 (CTranslate2).")]
-Device = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda.")]
-Beams = Annotated[Optional[int], typer.Option("--beams", min=1, help="Beam size (default: the model's own).")]
+ModelDir = Annotated[Optional[Path], _setting("model_dir")]
+Lang = Annotated[Optional[str], _setting("lang")]
+RouteOpt = Annotated[Optional[list[str]], _setting("route")]
+NllbModel = Annotated[Optional[str], _setting("nllb_model")]
+Backend = Annotated[Optional[str], _setting("backend")]
+Device = Annotated[Optional[str], _setting("device")]
+Beams = Annotated[Optional[int], _setting("beams")]
 Fast = Annotated[
     bool, typer.Option("--fast", help="Greedy decoding (beam size 1) for translations and summaries: faster, slightly rougher.")
 ]
-SummaryBeams = Annotated[
-    Optional[int], typer.Option("--summary-beams", min=1, help="Beam size of the summarizer (default: its model's own).")
+SummaryBeams = Annotated[Optional[int], _setting("summary_beams")]
+SummaryBatchTokens = Annotated[Optional[int], _setting("summary_batch_tokens")]
+BatchTokens = Annotated[Optional[int], _setting("max_batch_tokens")]
+Offline = Annotated[bool, _setting("offline")]
+Config = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--config",
+        help=f"TOML settings file  [env var: {CONFIG_ENV}; "
+        "default: $XDG_CONFIG_HOME/digest/config.toml, else ~/.config/digest/config.toml]",
+    ),
 ]
-SummaryBatchTokens = Annotated[
-    Optional[int],
-    typer.Option("--summary-batch-tokens", help="Tokens in one summarizer batch, counting every beam [default: 8192].")
-]
-BatchTokens = Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Tokens in one batch, counting every beam [default: 4096].")]
-Offline = Annotated[bool, typer.Option("--offline", help="Never contact the Hugging Face hub (as HF_HUB_OFFLINE=1).")]
-Config = Annotated[Optional[Path], typer.Option("--config", help="TOML settings file [env: DIGEST_CONFIG].")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log details; show tracebacks on errors.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
-Summarizer = Annotated[
-    Optional[str], typer.Option("--summarizer", help="abstractive (a model) or extractive (needs no weights).")
-]
-SummaryModel = Annotated[Optional[str], typer.Option("--summary-model", help="Model id of the summarizer.")]
-MaxFileBytes = Annotated[Optional[int], typer.Option("--max-file-bytes", help="Largest file read.")]
-FollowLinks = Annotated[
-    bool,
+Summarizer = Annotated[Optional[str], _setting("summarizer")]
+SummaryModel = Annotated[Optional[str], _setting("summary_model")]
+MaxFileBytes = Annotated[Optional[int], _setting("max_file_bytes")]
+FollowLinks = Annotated[bool, _setting("follow_outside_links")]
+EngineOpt = Annotated[Optional[str], _setting("engine")]
+RayAddress = Annotated[Optional[str], _setting("ray_address")]
+OutDir = Annotated[Optional[Path], _setting("out", "-o")]
+NewOnly = Annotated[bool, _setting("new_only")]
+SkipEmpty = Annotated[bool, _setting("skip_empty")]
+Wait = Annotated[bool, _setting("wait")]
+SiteUrl = Annotated[Optional[str], _setting("site_url")]
+QUANTIZATIONS = ("int8", "int8_float16", "bfloat16", "float16", "float32")
+
+
+def _complete_quantization(incomplete: str) -> list[str]:
+    return [q for q in QUANTIZATIONS if q.startswith(incomplete)]
+
+
+Quantization = Annotated[
+    Optional[str],
     typer.Option(
-        "--follow-outside-links",
-        help="Follow symbolic links that lead out of PATHS (never into /dev, /proc or /sys) "
-        "[env: DIGEST_FOLLOW_OUTSIDE_LINKS].",
+        "--quantization",
+        metavar="<" + "|".join(QUANTIZATIONS) + ">",
+        autocompletion=_complete_quantization,
+        help="Weight type of the converted model  [default: int8 on a CPU, int8_float16 on a GPU]",
     ),
 ]
-EngineOpt = Annotated[
-    Optional[str],
-    typer.Option("--engine", help="Where the stages run: local (this process) or ray (a Ray cluster) [default: local]."),
-]
-RayAddress = Annotated[
-    Optional[str],
-    typer.Option(
-        "--ray-address",
-        help="With --engine ray: auto or HOST:PORT joins a running cluster; unset starts Ray here "
-        "[env: DIGEST_RAY_ADDRESS].",
-    ),
-]
-OutDir = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder [default: ./digests].")]
 
 
 class _State:
@@ -179,6 +208,7 @@ def run(
     route: RouteOpt = None,
     summarizer: Summarizer = None,
     summary_model: SummaryModel = None,
+    nllb_model: NllbModel = None,
     backend: Backend = None,
     device: Device = None,
     beams: Beams = None,
@@ -187,12 +217,10 @@ def run(
     summary_beams: SummaryBeams = None,
     summary_batch_tokens: SummaryBatchTokens = None,
     max_file_bytes: MaxFileBytes = None,
-    new_only: Annotated[bool, typer.Option("--new-only", help="Only files new or changed since the last digest.")] = False,
-    skip_empty: Annotated[bool, typer.Option("--skip-empty", help="Write no digest on a night with nothing new.")] = False,
-    wait: Annotated[bool, typer.Option("--wait", help="Wait for a running digest instead of exiting.")] = False,
-    site_url: Annotated[
-        Optional[str], typer.Option("--site-url", help="URL where the output folder is served (absolute feed links).")
-    ] = None,
+    new_only: NewOnly = False,
+    skip_empty: SkipEmpty = False,
+    wait: Wait = False,
+    site_url: SiteUrl = None,
     follow_outside_links: FollowLinks = False,
     engine: EngineOpt = None,
     ray_address: RayAddress = None,
@@ -214,6 +242,7 @@ def run(
             route=route,
             summarizer=summarizer,
             summary_model=summary_model,
+            nllb_model=nllb_model,
             backend=backend,
             device=device,
             num_beams=beams,
@@ -310,6 +339,7 @@ def translate(
     model_dir: ModelDir = None,
     lang: Lang = None,
     route: RouteOpt = None,
+    nllb_model: NllbModel = None,
     backend: Backend = None,
     device: Device = None,
     beams: Beams = None,
@@ -329,6 +359,7 @@ def translate(
             model_dir=model_dir,
             lang=lang,
             route=route,
+            nllb_model=nllb_model,
             backend=backend,
             device=device,
             num_beams=beams,
@@ -428,6 +459,25 @@ def _inspection_text(r: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+@app.command("config")
+def config_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+    config: Config = None,
+) -> None:
+    """Show every setting's value and where it came from: option, environment, config file or default."""
+    from digest.settings import resolve
+
+    with _guard():
+        resolution = resolve(config_path=config)
+    if as_json:
+        typer.echo(json.dumps(resolution.as_json(), ensure_ascii=False, indent=2))
+        return
+    found = "" if resolution.config_found else " (not found)"
+    typer.echo(f"config file: {display_path(resolution.config_file)}{found}")
+    for row in resolution.rows():
+        typer.echo(printable(f"{row.spec.name:<21} {row.text:<44} {row.origin}"))
+
+
 @models_app.command("list")
 def models_list(
     model_dir: ModelDir = None,
@@ -458,9 +508,7 @@ def models_convert(
         Optional[list[str]], typer.Argument(help="Model ids to convert (default: every locally available one).")
     ] = None,
     model_dir: ModelDir = None,
-    quantization: Annotated[
-        Optional[str], typer.Option("--quantization", help="int8, int8_float16, bfloat16, float16 or float32.")
-    ] = None,
+    quantization: Quantization = None,
     device: Device = None,
     offline: Offline = False,
     config: Config = None,
@@ -514,7 +562,7 @@ def schedule_install(
     ] = None,
     systemd: Annotated[bool, typer.Option("--systemd", help="A systemd user timer instead of cron.")] = False,
     crontab_file: Annotated[
-        Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file [env: DIGEST_CRONTAB].")
+        Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file  [env var: DIGEST_CRONTAB; default: your crontab]")
     ] = None,
     unit_dir: Annotated[
         Optional[Path], typer.Option("--unit-dir", help="Where to write systemd units.")
@@ -577,7 +625,7 @@ def schedule_install(
 @schedule_app.command("show")
 def schedule_show(
     systemd: Annotated[bool, typer.Option("--systemd", help="Show the systemd user timer.")] = False,
-    crontab_file: Annotated[Optional[Path], typer.Option("--crontab-file", help="Read this crontab file.")] = None,
+    crontab_file: Annotated[Optional[Path], typer.Option("--crontab-file", help="Read this crontab file  [env var: DIGEST_CRONTAB]")] = None,
     unit_dir: Annotated[Optional[Path], typer.Option("--unit-dir", help="Where the units are.")] = None,
 ) -> None:
     """Show the installed nightly job."""
@@ -595,7 +643,7 @@ def schedule_show(
 @schedule_app.command("remove")
 def schedule_remove(
     systemd: Annotated[bool, typer.Option("--systemd", help="Remove the systemd user timer.")] = False,
-    crontab_file: Annotated[Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file.")] = None,
+    crontab_file: Annotated[Optional[Path], typer.Option("--crontab-file", help="Edit this crontab file  [env var: DIGEST_CRONTAB]")] = None,
     unit_dir: Annotated[Optional[Path], typer.Option("--unit-dir", help="Where the units are.")] = None,
 ) -> None:
     """Remove the nightly job."""
