@@ -535,6 +535,7 @@ def schedule_install(
     model_dir: ModelDir = None,
     lang: Lang = None,
     route: RouteOpt = None,
+    nllb_model: NllbModel = None,
     summarizer: Summarizer = None,
     summary_model: SummaryModel = None,
     backend: Backend = None,
@@ -545,10 +546,8 @@ def schedule_install(
     summary_beams: SummaryBeams = None,
     summary_batch_tokens: SummaryBatchTokens = None,
     max_file_bytes: MaxFileBytes = None,
-    wait: Annotated[bool, typer.Option("--wait", help="Wait for a running digest instead of exiting.")] = False,
-    site_url: Annotated[
-        Optional[str], typer.Option("--site-url", help="URL where the output folder is served (absolute feed links).")
-    ] = None,
+    wait: Wait = False,
+    site_url: SiteUrl = None,
     follow_outside_links: FollowLinks = False,
     engine: EngineOpt = None,
     ray_address: RayAddress = None,
@@ -558,7 +557,7 @@ def schedule_install(
         typer.Option("--publish-empty", help="Publish a digest and a feed entry even on nights with nothing new."),
     ] = False,
     log_file: Annotated[
-        Optional[Path], typer.Option("--log", help="Log file [default: OUT/.digest/nightly.log, never published].")
+        Optional[Path], typer.Option("--log", help="Log file, kept out of the published folder  [default: OUT/.digest/nightly.log]")
     ] = None,
     systemd: Annotated[bool, typer.Option("--systemd", help="A systemd user timer instead of cron.")] = False,
     crontab_file: Annotated[
@@ -584,6 +583,7 @@ def schedule_install(
             model_dir=model_dir,
             lang=lang,
             route=route,
+            nllb_model=nllb_model,
             summarizer=summarizer,
             summary_model=summary_model,
             backend=backend,

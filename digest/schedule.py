@@ -14,7 +14,7 @@ from pathlib import Path
 from core.errors import ConfigError, ScheduleError
 from core.names import display_path
 from digest.atomic import write_bytes_atomic, write_text_atomic
-from digest.settings import Settings
+from digest.settings import SETTINGS, Settings
 from digest.state import state_dir
 from readers.documents import check_inputs
 
@@ -25,34 +25,10 @@ TIMER_FILE = f"{UNIT_NAME}.timer"
 
 LOG_FILENAME = "nightly.log"
 
-# Each setting's command-line flag: the job spells its settings as flags, the stable public names,
-# so it runs the same under cron's bare environment whatever DIGEST_* variables or config file
-# were in effect at install time.
-_FLAGS: Mapping[str, str] = {
-    "out_dir": "--out",
-    "model_dir": "--model-dir",
-    "lang": "--lang",
-    "routes": "--route",
-    "summarizer": "--summarizer",
-    "summary_model": "--summary-model",
-    "backend": "--backend",
-    "device": "--device",
-    "num_beams": "--beams",
-    "max_batch_tokens": "--max-batch-tokens",
-    "summary_beams": "--summary-beams",
-    "summary_batch_tokens": "--summary-batch-tokens",
-    "max_file_bytes": "--max-file-bytes",
-    "offline": "--offline",
-    "new_only": "--new-only",
-    "skip_empty": "--skip-empty",
-    "wait_for_lock": "--wait",
-    "site_url": "--site-url",
-    "follow_outside_links": "--follow-outside-links",
-    "engine": "--engine",
-    "ray_address": "--ray-address",
-}
-# Settings that have no flag travel as the environment variable that sets them.
-_ENV_ONLY: Mapping[str, str] = {"nllb_model": "DIGEST_NLLB_MODEL"}
+# Each setting is spelt in the job as its command-line option (settings.SETTINGS), the stable
+# public name, so the job runs the same under cron's bare environment whatever DIGEST_* variables
+# or config file were in effect at install time.
+_FLAGS: Mapping[str, str] = {spec.field: spec.option for spec in SETTINGS}
 # Not a setting of the run: the job's flags already hold every value the file gave.
 _NOT_CARRIED = frozenset({"config_path"})
 # Written even at its default, which is relative: cron starts the job in the home folder.
@@ -108,9 +84,6 @@ def nightly_job(
     for name in names:
         value = getattr(settings, name)
         if name in _NOT_CARRIED or (value == getattr(defaults, name) and name not in _ALWAYS_CARRIED):
-            continue
-        if name in _ENV_ONLY:
-            env[_ENV_ONLY[name]] = str(value)
             continue
         flag = _FLAGS.get(name)
         if flag is None:

@@ -40,7 +40,7 @@ def test_the_job_runs_with_the_settings_it_was_installed_with(
     config = tmp_path / "config.toml"
     config.write_text(
         'summarizer = "extractive"\nbackend = "ct2"\nnllb_model = "facebook/nllb-200-1.3B"\n'
-        '[routes]\nur = "nllb"\n',
+        '[route]\nur = "nllb"\n',
         encoding="utf-8",
     )
     crontab = tmp_path / "crontab"
@@ -56,7 +56,7 @@ def test_the_job_runs_with_the_settings_it_was_installed_with(
     # At night: cron's bare environment, no config file.
     monkeypatch.delenv("DIGEST_MODEL_DIR")
     env, argv = job_words(crontab)
-    assert env["DIGEST_NLLB_MODEL"] == "facebook/nllb-200-1.3B"
+    assert argv[argv.index("--nllb-model") + 1] == "facebook/nllb-200-1.3B"
     assert "--config" not in argv
     for name, value in env.items():
         monkeypatch.setenv(name, value)

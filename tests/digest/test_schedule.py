@@ -315,15 +315,14 @@ def test_the_job_carries_every_setting_as_a_flag(tmp_path: Path) -> None:
         "/opt/digest/bin/digest", "run", "--new-only", "--skip-empty", "--out", str(tmp_path / "out"),
         "--model-dir", str(tmp_path / "models"), "--lang", "ur",
         "--route", "fa=Helsinki-NLP/opus-mt-fa-en", "--route", "ur=nllb",
-        "--summarizer", "extractive", "--summary-model", "google/pegasus-xsum", "--backend", "ct2",
+        "--nllb-model", "facebook/nllb-200-1.3B", "--summarizer", "extractive", "--summary-model", "google/pegasus-xsum", "--backend", "ct2",
         "--device", "cpu", "--beams", "3", "--max-batch-tokens", "2048", "--summary-beams", "2",
         "--summary-batch-tokens", "1024", "--max-file-bytes", "1000", "--offline", "--wait",
         "--site-url", "https://digest.example/news/", "--follow-outside-links", "--engine", "ray",
         "--ray-address", "auto", str(tmp_path / "my docs"),
     )
-    # No flag names the NLLB model: it travels as the variable that sets it. The config file is
-    # not passed: its values are all in the flags already.
-    assert job.env == {"DIGEST_NLLB_MODEL": "facebook/nllb-200-1.3B"}
+    # The config file is not passed: its values are all in the flags already.
+    assert job.env == {}
     assert "--config" not in job.argv
 
 
