@@ -103,7 +103,7 @@ def _settings(config: Path | None = None, **flags: Any) -> Any:
             flags["summary_beams"] = 1
     if flags.get("offline") is False:
         flags["offline"] = None  # an unset flag must not override DIGEST_OFFLINE
-    for name in ("new_only", "skip_empty", "wait_for_lock", "follow_outside_links"):
+    for name in ("new_only", "skip_empty", "wait_for_lock", "follow_outside_links", "show_diagnostics"):
         if flags.get(name) is False:
             flags[name] = None
     return resolve_settings(flags, config_path=config)
@@ -194,6 +194,10 @@ def run(
         Optional[str], typer.Option("--site-url", help="URL where the output folder is served (absolute feed links).")
     ] = None,
     follow_outside_links: FollowLinks = False,
+    show_diagnostics: Annotated[
+        bool,
+        typer.Option("--show-diagnostics", help="Also show why files failed or were skipped on the published pages."),
+    ] = False,
     engine: EngineOpt = None,
     ray_address: RayAddress = None,
     offline: Offline = False,
@@ -227,6 +231,7 @@ def run(
             wait_for_lock=wait,
             site_url=site_url,
             follow_outside_links=follow_outside_links,
+            show_diagnostics=show_diagnostics,
             engine=engine,
             ray_address=ray_address,
             offline=offline,

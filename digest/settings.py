@@ -45,6 +45,7 @@ class Settings:
     wait_for_lock: bool = False
     site_url: str | None = None  # where DIR is served; makes the feed's links absolute
     follow_outside_links: bool = False  # follow links that lead out of the input folders
+    show_diagnostics: bool = False  # why files failed or were skipped, on the published pages too
     engine: str = "local"  # where stage calls run: this process, or a Ray cluster
     ray_address: str | None = None  # None: start Ray here; "auto" or HOST:PORT: join a running cluster
     config_path: Path | None = None
@@ -108,6 +109,7 @@ _CONVERTERS = {
     "wait_for_lock": _bool,
     "site_url": str,
     "follow_outside_links": _bool,
+    "show_diagnostics": _bool,
     "engine": str,
     "ray_address": str,
 }
