@@ -594,7 +594,7 @@ def english_title(text: str, fallback: str) -> str:
 
 def record(done: Finished, *, translation: str, date: str) -> Recorded:
     """The digest entry of a finished document whose translation is filed as `translation` on `date`."""
-    from digest.publish import translation_html
+    from digest.pages import translation_html
     from digest.render import is_web_url, translation_to_markdown
 
     item = done.detected
