@@ -98,6 +98,7 @@ NewOnly = Annotated[bool, _setting("new_only")]
 SkipEmpty = Annotated[bool, _setting("skip_empty")]
 Wait = Annotated[bool, _setting("wait")]
 SiteUrl = Annotated[Optional[str], _setting("site_url")]
+ShowDiagnostics = Annotated[bool, _setting("show_diagnostics")]
 QUANTIZATIONS = ("int8", "int8_float16", "bfloat16", "float16", "float32")
 
 
@@ -132,7 +133,7 @@ def _settings(config: Path | None = None, **flags: Any) -> Any:
             flags["summary_beams"] = 1
     if flags.get("offline") is False:
         flags["offline"] = None  # an unset flag must not override DIGEST_OFFLINE
-    for name in ("new_only", "skip_empty", "wait_for_lock", "follow_outside_links"):
+    for name in ("new_only", "skip_empty", "wait_for_lock", "follow_outside_links", "show_diagnostics"):
         if flags.get(name) is False:
             flags[name] = None
     return resolve_settings(flags, config_path=config)
@@ -222,6 +223,7 @@ def run(
     wait: Wait = False,
     site_url: SiteUrl = None,
     follow_outside_links: FollowLinks = False,
+    show_diagnostics: ShowDiagnostics = False,
     engine: EngineOpt = None,
     ray_address: RayAddress = None,
     offline: Offline = False,
@@ -256,6 +258,7 @@ def run(
             wait_for_lock=wait,
             site_url=site_url,
             follow_outside_links=follow_outside_links,
+            show_diagnostics=show_diagnostics,
             engine=engine,
             ray_address=ray_address,
             offline=offline,
@@ -548,6 +551,7 @@ def schedule_install(
     max_file_bytes: MaxFileBytes = None,
     wait: Wait = False,
     site_url: SiteUrl = None,
+    show_diagnostics: ShowDiagnostics = False,
     follow_outside_links: FollowLinks = False,
     engine: EngineOpt = None,
     ray_address: RayAddress = None,
@@ -596,6 +600,7 @@ def schedule_install(
             max_file_bytes=max_file_bytes,
             wait_for_lock=wait,
             site_url=site_url,
+            show_diagnostics=show_diagnostics,
             follow_outside_links=follow_outside_links,
             engine=engine,
             ray_address=ray_address,

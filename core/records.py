@@ -69,6 +69,8 @@ class Translation:
     text: str
     segments: int  # segments sent to a model (0 for identity)
     segments_from_cache: int = 0
+    # (original, English) for each paragraph of the source, in order, so pages can set them side by side.
+    paragraphs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class DigestEntry:
     translation: str  # path of the translation relative to digest.json
     # Each language's share of the letters, largest first; empty: all in `language`.
     languages: tuple[tuple[str, float], ...] = ()
+    original_title: str = ""  # the headline as the document wrote it, in its own language
+    published: str | None = None  # ISO-8601 date, when the document's metadata says
 
 
 @dataclass(frozen=True)

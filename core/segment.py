@@ -225,6 +225,27 @@ def _split_characters(word: str, count_tokens: Callable[[str], int], max_tokens:
     return pieces
 
 
+def paragraph_pairs(segments: Sequence[Segment], translations: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """(original, translation) for each paragraph, in the segments' order, each side's sentences joined by spaces.
+
+    Every paragraph that has a segment gets a pair, even one whose translation came out blank, so
+    the two sides stay aligned paragraph by paragraph.
+    """
+    if len(segments) != len(translations):
+        raise ValueError(f"{len(translations)} translations for {len(segments)} segments")
+    pairs: list[tuple[list[str], list[str]]] = []
+    last: int | None = None
+    for segment, translation in zip(segments, translations):
+        if segment.paragraph != last:
+            pairs.append(([], []))
+            last = segment.paragraph
+        if segment.text.strip():
+            pairs[-1][0].append(segment.text.strip())
+        if translation.strip():
+            pairs[-1][1].append(translation.strip())
+    return tuple((" ".join(source), " ".join(english)) for source, english in pairs)
+
+
 def rebuild(segments: Sequence[Segment], translations: Sequence[str]) -> str:
     """The translated text with the source's paragraphs: sentences joined by spaces, paragraphs by a blank line.
 

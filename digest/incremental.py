@@ -15,6 +15,7 @@ from core.errors import DigestError
 from core.names import display_path, key_path, path_key
 from core.records import DigestEntry, Document, Route
 from digest.atomic import make_durable, write_text_atomic
+from digest.render import translation_page
 from digest.settings import Settings
 from digest.stages import entry_link, record
 
@@ -131,10 +132,12 @@ def record_window(
         document = done.detected.document
         relative = translation_name(document.path, taken)
         taken.add(relative)
-        recorded = record(done, translation=relative)
+        recorded = record(done, translation=relative, date=day_dir.name)
         target = day_dir / relative
         write_text_atomic(target, recorded.markdown, durable=False)
-        targets.append(target)
+        page = day_dir / translation_page(relative)
+        write_text_atomic(page, recorded.page, durable=False)
+        targets += [target, page]
         entry = recorded.entry
         entries.append(entry)
         records.append(
@@ -188,6 +191,8 @@ def _entry_from_record(record: FileRecord, document: Document) -> DigestEntry:
         link=entry_link(source_url, document.path),
         # The name chosen when the file was first translated, hash suffix included.
         translation=f"{TRANSLATIONS}/{key_path(record.translation_path or '').name}",
+        original_title=document.title,
+        published=document.published,
     )
 
 
@@ -196,6 +201,11 @@ def copy_reused(reuse: Reuse, *, day_dir: Path) -> DigestEntry:
     target = day_dir / reuse.entry.translation
     if reuse.translation_file.resolve() != target.resolve():
         write_text_atomic(target, reuse.translation_file.read_text(encoding="utf-8"))
+        # The side-by-side page lies beside the stored translation; a version that wrote none left
+        # only the Markdown, which the digest then links instead.
+        page = reuse.translation_file.with_name(translation_page(reuse.translation_file.name))
+        if page.is_file():
+            write_text_atomic(target.with_name(page.name), page.read_text(encoding="utf-8"))
     return reuse.entry
 
 

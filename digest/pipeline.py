@@ -326,7 +326,9 @@ def _run_stages(
     )
     written: tuple[Path, ...] = ()
     if entries_sorted or digest.failures or not settings.skip_empty:
-        written = _write(settings.out_dir, digest, site_url=settings.site_url)
+        written = _write(
+            settings.out_dir, digest, site_url=settings.site_url, diagnostics=settings.show_diagnostics
+        )
         state.mark_digested([incremental.key(Path(e.path)) for e in entries_sorted], date=date,
                             at=digest.generated_at)
     languages: dict[str, int] = {}
@@ -668,11 +670,11 @@ def _fail_all(window: Sequence[Detected], message: str, progress: Progress) -> l
     return failures
 
 
-def _write(out_dir: Path, digest: Digest, *, site_url: str | None) -> tuple[Path, ...]:
+def _write(out_dir: Path, digest: Digest, *, site_url: str | None, diagnostics: bool) -> tuple[Path, ...]:
     from digest.publish import publish, write_day
 
     written = list(write_day(out_dir, digest))
-    written += publish(out_dir, digest, site_url=site_url)
+    written += publish(out_dir, digest, site_url=site_url, diagnostics=diagnostics)
     return tuple(written)
 
 

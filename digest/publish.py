@@ -19,9 +19,10 @@ from urllib.parse import quote
 
 from core.errors import ConfigError
 from core.names import display_path
-from core.records import Digest, DigestEntry
+from core.records import Digest
 from digest.atomic import write_text_atomic
 from digest.incremental import TRANSLATIONS
+from digest.pages import FEED_TITLE, day_html, index_html
 from digest.render import (
     clean_text,
     digest_from_json,
@@ -30,146 +31,21 @@ from digest.render import (
     is_date,
     is_empty,
     is_web_url,
-    language_label,
     language_name,
-    model_label,
     overview,
-    percent,
-    relative_path,
-    safe_link,
+    translation_page,
 )
 from digest.state import FeedIdentity, feed_identity
 
 log = logging.getLogger(__name__)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
-FEED_TITLE = "Document digest"
 FEED_AUTHOR = "digest"
 MAX_FEED_ENTRIES = 30
-
-_CSS = """\
-:root{color-scheme:light dark}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{margin:0 auto;max-width:44rem;padding:1rem 1.25rem 3rem;font-family:system-ui,-apple-system,"Segoe UI",\
-Roboto,"Noto Sans","Noto Sans Devanagari","Noto Naskh Arabic",sans-serif;font-size:1.0625rem;line-height:1.6;\
-overflow-wrap:anywhere;color:#1b1b1b;background:#fff}
-h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0 .75rem}
-h2{font-size:1.25rem;line-height:1.35;margin:2rem 0 .25rem}
-article{border-top:1px solid #8885;margin-top:1.5rem}
-[dir=auto]{unicode-bidi:isolate}
-.meta,.overview,footer{color:#555;font-size:.95rem}
-.links a,nav a{margin-inline-end:1rem}
-a{color:#0645ad}
-ul{padding-inline-start:1.25rem}
-@media (prefers-color-scheme:dark){body{background:#121212;color:#e6e6e6}\
-.meta,.overview,footer{color:#aaa}a{color:#8ab4f8}}
-"""
-
 
 def _h(text: str) -> str:
     """Document-derived text, cleaned and escaped for HTML text or a quoted attribute."""
     return html.escape(clean_text(text), quote=True)
-
-
-# --- HTML ---------------------------------------------------------------------------------------
-
-
-def day_html(d: Digest, *, earlier: Sequence[str] = ()) -> str:
-    """The page DIR/<date>/digest.html, linking to `earlier` days (given as YYYY-MM-DD)."""
-    body = _digest_body(d, base="")
-    body += _days_nav(earlier, exclude=d.date, prefix="../")
-    return _page(f"Digest — {d.date}", body, root="../", generated_at=d.generated_at)
-
-
-def index_html(latest: Digest | None, *, days: Sequence[str]) -> str:
-    """DIR/index.html: the latest digest in full, then links to the other `days`, newest first."""
-    if latest is None:
-        body = "<h1>Digest</h1>\n<p>No digests yet.</p>\n"
-        return _page("Digest", body, root="", generated_at=None)
-    body = _digest_body(latest, base=f"{quote(latest.date)}/")
-    body += _days_nav(days, exclude=latest.date, prefix="")
-    return _page(f"Digest — {latest.date}", body, root="", generated_at=latest.generated_at)
-
-
-def _page(title: str, body: str, *, root: str, generated_at: str | None) -> str:
-    footer = ""
-    if generated_at is not None:
-        stamp = _h(generated_at)
-        footer = f'<footer><p>Generated <time datetime="{stamp}">{stamp}</time></p></footer>\n'
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n'
-        "<head>\n"
-        '<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_h(title)}</title>\n"
-        f'<link rel="alternate" type="application/atom+xml" title="{FEED_TITLE}" href="{root}feed.xml">\n'
-        f"<style>\n{_CSS}</style>\n"
-        "</head>\n"
-        "<body>\n"
-        f'<nav><a href="{root}index.html">Latest digest</a><a href="{root}feed.xml">Atom feed</a></nav>\n'
-        "<main>\n"
-        f"{body}"
-        "</main>\n"
-        f"{footer}"
-        "</body>\n"
-        "</html>\n"
-    )
-
-
-def _digest_body(d: Digest, *, base: str) -> str:
-    """The digest itself; `base` is the day folder relative to the page (translations live there)."""
-    out = [f"<h1>Digest — {_h(d.date)}</h1>\n"]
-    if is_empty(d):
-        out.append("<p>Nothing new today.</p>\n")
-    else:
-        out.append(f'<p class="overview">{_h(overview(d))}</p>\n')
-        out += [_entry_html(entry, base=base) for entry in d.items]
-        if d.failures:
-            out.append("<section>\n<h2>Failures</h2>\n<ul>\n")
-            out += [
-                f'<li><span dir="auto">{_h(display_path(f.path))}</span> — <span dir="auto">{_h(f.error)}</span></li>\n'
-                for f in d.failures
-            ]
-            out.append("</ul>\n</section>\n")
-    if d.skipped:
-        out.append("<section>\n<h2>Skipped</h2>\n<ul>\n")
-        out += [
-            f'<li><span dir="auto">{_h(display_path(s.path))}</span> — <span dir="auto">{_h(s.reason)}</span></li>\n'
-            for s in d.skipped
-        ]
-        out.append("</ul>\n</section>\n")
-    return "".join(out)
-
-
-def _entry_html(entry: DigestEntry, *, base: str) -> str:
-    title = clean_text(entry.title).strip() or display_path(entry.path).strip() or "(untitled)"
-    meta = " · ".join(
-        [language_label(entry.language), f"{percent(entry.confidence)} confidence", model_label(entry)]
-    )
-    out = ["<article>\n", f'<h2 dir="auto">{_h(title)}</h2>\n', f'<p class="meta">{_h(meta)}</p>\n']
-    for paragraph in clean_text(entry.summary).split("\n\n"):
-        if paragraph.strip():
-            out.append(f'<p dir="auto">{_h(" ".join(paragraph.split()))}</p>\n')
-    links = []
-    original = safe_link(entry)
-    if original is not None:
-        label = "Original source" if is_web_url(original) else "Original file"
-        links.append(f'<a href="{_h(original)}" rel="noopener noreferrer nofollow">{label}</a>')
-    translation = base + quote(relative_path(entry.translation))
-    links.append(f'<a href="{_h(translation)}">Full English translation</a>')
-    out.append(f'<p class="links">{"".join(links)}</p>\n')
-    out.append("</article>\n")
-    return "".join(out)
-
-
-def _days_nav(days: Sequence[str], *, exclude: str, prefix: str) -> str:
-    others = sorted({day for day in days if is_date(day) and day != exclude}, reverse=True)
-    if not others:
-        return ""
-    items = "".join(f'<li><a href="{prefix}{day}/digest.html">{day}</a></li>\n' for day in others)
-    return f"<section>\n<h2>Earlier digests</h2>\n<ul>\n{items}</ul>\n</section>\n"
 
 
 # --- Atom ---------------------------------------------------------------------------------------
@@ -357,33 +233,59 @@ def load_digests(out_dir: Path) -> list[Digest]:
     return found
 
 
-def publish(out_dir: Path, d: Digest, *, site_url: str | None = None) -> list[Path]:
+def publish(
+    out_dir: Path, d: Digest, *, site_url: str | None = None, diagnostics: bool = False
+) -> list[Path]:
     """Write the day's digest.html, then rebuild index.html and feed.xml from every day; returns the paths.
 
     `site_url`, where the folder is served, makes the feed's links absolute; without it they are
-    relative to feed.xml. The feed's ids are the folder's own, kept in its state folder.
+    relative to feed.xml. The feed's ids are the folder's own, kept in its state folder. Days with
+    nothing to read stay out of the index and of the previous/next links. `diagnostics` puts the
+    reasons for failures and skipped files on the pages.
     """
     out_dir = Path(out_dir)
     day_dir(out_dir, d.date)  # refuse a date that is not YYYY-MM-DD before writing anything
     by_day = {earlier.date: earlier for earlier in load_digests(out_dir)}
     by_day[d.date] = d  # tonight's digest wins even if its digest.json was not written yet
     ordered = sorted(by_day.values(), key=lambda x: x.date, reverse=True)
-    days = [x.date for x in ordered]
+    readable = [x.date for x in ordered if not is_empty(x)]
 
+    def neighbours(day: str) -> tuple[str | None, str | None]:
+        earlier = [x for x in readable if x < day]
+        later = [x for x in readable if x > day]
+        return (earlier[0] if earlier else None, later[-1] if later else None)
+
+    # Tonight's neighbours link to it, so their pages are written again when it has something to read.
+    previous, following = neighbours(d.date)
+    renew = {d.date, *((previous, following) if not is_empty(d) else ())}
     written = []
     for day in ordered:
         page = day_dir(out_dir, day.date) / "digest.html"
-        # Tonight's page is always rewritten; an earlier day's only when it is missing (a run that
-        # stopped between writing digest.json and publishing), so the index never links to nothing.
-        if day is d or not page.exists():
-            write_text_atomic(page, day_html(day, earlier=[x for x in days if x < day.date]))
+        # An earlier day's page is otherwise written only when it is missing (a run that stopped
+        # between writing digest.json and publishing), so the index never links to nothing.
+        if day.date in renew or not page.exists():
+            before, after = neighbours(day.date)
+            html_page = day_html(
+                day, previous=before, following=after, pages=_pages(out_dir, day), diagnostics=diagnostics
+            )
+            write_text_atomic(page, html_page)
             written.append(page)
+    latest = next((x for x in ordered if not is_empty(x)), None)
     index_path = out_dir / "index.html"
-    write_text_atomic(index_path, index_html(ordered[0], days=days))
+    pages = _pages(out_dir, latest) if latest is not None else None
+    write_text_atomic(index_path, index_html(latest, days=readable, pages=pages, diagnostics=diagnostics))
     feed_path = out_dir / "feed.xml"
     identity = feed_identity(out_dir, days=feed_days(ordered))
     write_text_atomic(feed_path, atom_feed(ordered, identity=identity, site_url=site_url))
     return [*written, index_path, feed_path]
+
+
+def _pages(out_dir: Path, d: Digest) -> set[str]:
+    """The translations of `d` that have a side-by-side page on disk."""
+    folder = day_dir(out_dir, d.date)
+    return {
+        page for page in (translation_page(entry.translation) for entry in d.items) if (folder / page).is_file()
+    }
 
 
 def prepare_out_dir(out_dir: Path) -> None:

@@ -111,6 +111,10 @@ LANGUAGE_NAMES: Mapping[str, str] = {
 
 WEB_SCHEMES = ("http", "https")
 
+# Languages written right to left: their text is set with dir="rtl" on the pages.
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"})
+_LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+
 # Characters removed from document text before it is rendered anywhere but digest.json:
 # - C0 controls except tab and newline, DEL, lone surrogates, U+FFFE/U+FFFF: not allowed in XML 1.0
 #   (the feed must always parse), parse errors in HTML, and invisible noise in Markdown.
@@ -159,6 +163,30 @@ def language_label(code: str) -> str:
     """A language name with its code, e.g. "Hindi (hi)"; just the code when the name is unknown."""
     name = language_name(code)
     return code if name == code else f"{name} ({code})"
+
+
+def lang_tag(code: str) -> str | None:
+    """`code` as an HTML lang value ("ur", "zh-cn"), or None when it is not a language tag."""
+    code = code.strip()
+    return code if _LANG_TAG.fullmatch(code) else None
+
+
+def is_rtl(code: str) -> bool:
+    """True for a language written right to left (Urdu, Persian, Arabic, Hebrew, ...)."""
+    return code.strip().lower().split("-")[0] in RTL_LANGUAGES
+
+
+def source_domain(url: str | None) -> str | None:
+    """The host of an http(s) URL without "www." ("news.example"), or None for anything else."""
+    if not is_web_url(url):
+        return None
+    host = (urlsplit(url or "").hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+def translation_page(translation: str) -> str:
+    """The side-by-side HTML page beside a translation file: "translations/a.en.md" -> ".../a.en.html"."""
+    return translation.removesuffix(".md") + ".html"
 
 
 def is_web_url(url: str | None) -> bool:
@@ -215,6 +243,8 @@ def digest_to_json(d: Digest) -> str:
                 "source_url": e.source_url if is_web_url(e.source_url) else None,
                 "link": e.link,
                 "translation": e.translation,
+                "original_title": e.original_title,
+                "published": e.published,
             }
             for e in d.items
         ],
@@ -334,6 +364,9 @@ def _entry(item: Any, n: int) -> DigestEntry:
         link=_str(obj, "link", where),
         translation=_str(obj, "translation", where),
         languages=_shares(obj.get("languages", {}), f"{where}.languages", main=_str(obj, "language", where)),
+        # Written since pages show the original headline; older files load without them.
+        original_title=_optional_str(obj, "original_title", where) or "",
+        published=_optional_str(obj, "published", where),
     )
 
 

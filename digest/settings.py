@@ -57,6 +57,7 @@ class Settings:
     wait_for_lock: bool = False
     site_url: str | None = None  # where DIR is served; makes the feed's links absolute
     follow_outside_links: bool = False  # follow links that lead out of the input folders
+    show_diagnostics: bool = False  # why files failed or were skipped, on the published pages too
     engine: str = "local"  # where stage calls run: this process, or a Ray cluster
     ray_address: str | None = None  # None: start Ray here; "auto" or HOST:PORT: join a running cluster
     config_path: Path | None = None
@@ -178,6 +179,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 "none (relative links)"),
     SettingSpec("follow_outside_links", "follow_outside_links", _bool, "Follow symbolic links that lead out of "
                 "the input paths (never into /dev, /proc or /sys).", "off", is_flag=True),
+    SettingSpec("show_diagnostics", "show_diagnostics", _bool, "Put why files failed or were skipped (paths, "
+                "options, file:// links) on the published pages too, not only in digest.md, digest.json and "
+                "the terminal.", "off", is_flag=True),
     SettingSpec("engine", "engine", _str, "Where the stages run: local (this process) or ray (a Ray cluster).",
                 "local", choices=ENGINES),
     SettingSpec("ray_address", "ray_address", _str, "With engine ray: auto or HOST:PORT joins a running cluster.",

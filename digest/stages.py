@@ -148,10 +148,11 @@ class SummarizeRequest:
 
 @dataclass(frozen=True)
 class Recorded:
-    """A finished document as the digest lists it, and its translation file's Markdown."""
+    """A finished document as the digest lists it, its translation file's Markdown and its side-by-side page."""
 
     entry: DigestEntry
     markdown: str
+    page: str = ""
 
 
 @dataclass(frozen=True)
@@ -419,6 +420,7 @@ def fixed_translators(translators: Mapping[str, Translator]) -> TranslateStage:
 
 def rebuild(segmented: Segmented, english: Sequence[str]) -> list[Translation]:
     """Each document's English text, its segments' translations joined with the original whitespace."""
+    from core.segment import paragraph_pairs
     from core.segment import rebuild as join
 
     translations: list[Translation] = []
@@ -426,22 +428,38 @@ def rebuild(segmented: Segmented, english: Sequence[str]) -> list[Translation]:
     for segments in segmented.segments:
         out = list(english[start : start + len(segments)])
         start += len(segments)
-        translations.append(Translation(text=join(list(segments), out), segments=len(segments)))
+        translations.append(
+            Translation(
+                text=join(list(segments), out),
+                segments=len(segments),
+                paragraphs=paragraph_pairs(list(segments), out),
+            )
+        )
     return translations
 
 
 def rebuild_paragraphs(pieces: Sequence[tuple[Segment, str]], *, segments: int) -> Translation:
     """A document's English text from its segments and their English, routes mixed: paragraphs back in order."""
+    from core.segment import paragraph_pairs
     from core.segment import rebuild as join
 
     ordered = sorted(pieces, key=lambda piece: piece[0].paragraph)  # stable: sentences keep their order
-    text = join([segment for segment, _english in ordered], [english for _segment, english in ordered])
-    return Translation(text=text, segments=segments)
+    originals = [segment for segment, _english in ordered]
+    english = [english for _segment, english in ordered]
+    pairs = paragraph_pairs(originals, english)
+    return Translation(text=join(originals, english), segments=segments, paragraphs=pairs)
 
 
 def identity(documents: Sequence[Document]) -> list[Translation]:
     """English documents as they are."""
-    return [Translation(document.body, 0) for document in documents]
+    from core.segment import paragraph_pairs, segment_text
+
+    translations = []
+    for document in documents:
+        segments = segment_text(document.body)
+        texts = [s.text for s in segments]
+        translations.append(Translation(document.body, 0, paragraphs=paragraph_pairs(segments, texts)))
+    return translations
 
 
 # --- summarize and check ------------------------------------------------------------------
@@ -574,8 +592,9 @@ def english_title(text: str, fallback: str) -> str:
     return sentence or fallback
 
 
-def record(done: Finished, *, translation: str) -> Recorded:
-    """The digest entry of a finished document whose translation is filed as `translation`."""
+def record(done: Finished, *, translation: str, date: str) -> Recorded:
+    """The digest entry of a finished document whose translation is filed as `translation` on `date`."""
+    from digest.pages import translation_html
     from digest.render import is_web_url, translation_to_markdown
 
     item = done.detected
@@ -604,5 +623,13 @@ def record(done: Finished, *, translation: str) -> Recorded:
         link=entry_link(source_url, document.path),
         translation=translation,
         languages=item.languages,
+        original_title=document.title,
+        published=document.published,
     )
-    return Recorded(entry, markdown)
+    page = translation_html(
+        entry,
+        date=date,
+        paragraphs=done.translation.paragraphs,
+        paragraph_languages=item.paragraph_languages,
+    )
+    return Recorded(entry, markdown, page)

@@ -426,3 +426,11 @@ def test_split_long_with_a_target_loses_nothing_on_the_samples(target: int) -> N
             pieces = split_long(line, count_tokens=fake_tokens, max_tokens=64, target_tokens=target)
             assert all(fake_tokens(piece) <= 64 for piece in pieces)
             assert " ".join(pieces).split() == line.split()
+
+
+def test_paragraph_pairs_stay_aligned_when_a_translation_comes_out_blank() -> None:
+    from core.segment import paragraph_pairs
+
+    segments = segment_text("One. Two.\nThree.\nFour.")
+    pairs = paragraph_pairs(segments, ["1.", "2.", "   ", "4."])
+    assert pairs == (("One. Two.", "1. 2."), ("Three.", ""), ("Four.", "4."))

@@ -38,17 +38,18 @@ TEMPLATE_ATTRS: dict[str, set[str]] = {
     "title": set(),
     "link": {"rel", "type", "title", "href"},
     "style": set(),
-    "body": set(),
-    "nav": set(),
+    "body": {"class"},
+    "nav": {"class"},
     "main": set(),
-    "h1": set(),
-    "h2": {"dir"},
-    "p": {"class", "dir"},
+    "h1": {"lang", "dir"},
+    "h2": {"lang", "dir"},
+    "p": {"class", "lang", "dir"},
+    "div": {"class"},
     "article": set(),
     "section": set(),
     "ul": set(),
     "li": {"dir"},
-    "span": {"dir"},
+    "span": {"class", "lang", "dir"},
     "a": {"href", "rel"},
     "footer": set(),
     "time": {"datetime"},
@@ -158,10 +159,13 @@ def assert_only_template_markup(page: str) -> Collector:
 
 
 @pytest.mark.parametrize("render", ["day", "index"])
-def test_hostile_documents_cannot_inject_markup(render: str) -> None:
+@pytest.mark.parametrize("diagnostics", [False, True], ids=["readers", "diagnostics"])
+def test_hostile_documents_cannot_inject_markup(render: str, diagnostics: bool) -> None:
     d = hostile_digest()
     page = (
-        day_html(d, earlier=["2024-04-01"]) if render == "day" else index_html(d, days=[d.date, "2024-04-01"])
+        day_html(d, previous="2024-04-01", diagnostics=diagnostics)
+        if render == "day"
+        else index_html(d, days=[d.date, "2024-04-01"], diagnostics=diagnostics)
     )
     assert "<script" not in page.lower()
     assert "<img" not in page.lower()
@@ -174,18 +178,32 @@ def test_hostile_documents_cannot_inject_markup(render: str) -> None:
     assert f"{SCRIPT} with {ATTR_BREAK}" in text
     hrefs = [attrs["href"] for tag, attrs in parsed.tags if tag == "a"]
     assert 'https://ok.example/"onmouseover=alert(1)' in hrefs  # quote stays inside the attribute
-    assert "file:///in/b.txt" in hrefs
-    translation = [h for h in hrefs if h and "alert" in h and h.endswith("%29")]
-    assert translation and all(h.split("/")[-1].startswith("javascript%3A") for h in translation)
+    assert ("file:///in/b.txt" in hrefs) is diagnostics  # a local file is linked only for the operator
+    assert (f"error {ATTR_BREAK}" in text) is diagnostics
+    translation = [h for h in hrefs if h and "alert" in h and h.endswith(("%29", "%29.html"))]
+    assert len(translation) == 2 and all(h.split("/")[-1].startswith("javascript%3A") for h in translation)
+    # A language "code" that is not a language tag is never written into lang=.
+    assert all(ATTR_BREAK not in (attrs.get("lang") or "") for _tag, attrs in parsed.tags)
 
 
 def test_document_text_is_isolated_for_right_to_left() -> None:
-    d = digest("2024-04-02", entry("ur", title="مرکزی تنظیمی کمیٹی", summary="پارٹی کی تعمیر", language="ur"))
+    d = digest(
+        "2024-04-02",
+        entry(
+            "ur",
+            title="Central organising committee",
+            original_title="مرکزی تنظیمی کمیٹی",
+            summary="The party is built.",
+            language="ur",
+        ),
+    )
     parsed = parse_html(day_html(d))
     h2 = [attrs for tag, attrs in parsed.tags if tag == "h2"]
-    assert h2 == [{"dir": "auto"}]
-    assert ("p", {"dir": "auto"}) in parsed.tags
-    assert "[dir=auto]{unicode-bidi:isolate}" in day_html(d)
+    assert h2 == [{"lang": "en", "dir": "auto"}]
+    # The Urdu headline is under the English title, set right to left in its own language.
+    assert ("p", {"class": "original", "lang": "ur", "dir": "rtl"}) in parsed.tags
+    assert "مرکزی تنظیمی کمیٹی" in "".join(parsed.text)
+    assert "[dir=auto],[dir=rtl],[dir=ltr]{unicode-bidi:isolate}" in day_html(d)
 
 
 def test_page_is_self_contained_and_phone_friendly() -> None:
@@ -197,10 +215,10 @@ def test_page_is_self_contained_and_phone_friendly() -> None:
     assert not any(tag == "link" and attrs.get("rel") == "stylesheet" for tag, attrs in parsed.tags)
 
 
-def test_day_page_content_and_links() -> None:
-    d = digest(
+def _day_with_everything() -> Digest:
+    return digest(
         "2024-04-02",
-        entry("hi"),
+        entry("hi", original_title="क्वांग नाम पार्टी", source_url="https://www.news.example/hi"),
         entry(
             "ur",
             language="ur",
@@ -208,25 +226,52 @@ def test_day_page_content_and_links() -> None:
             model="facebook/nllb-200-distilled-600M",
             source_url=None,
             link="file:///in/ur.txt",
+            published="2024-03-31",
         ),
         entry("en", language="en", route=Route.IDENTITY, model=None),
-        failures=(Failure("in/bad.txt", "not valid UTF-8"),),
+        failures=(Failure("/home/op/in/bad.txt", "model missing: set DIGEST_MODEL_DIR or pass --model-dir"),),
     )
-    page = day_html(d, earlier=["2024-03-30", "2024-04-01", "not-a-date"])
-    parsed = parse_html(page)
+
+
+def test_day_page_shows_readers_what_they_need() -> None:
+    page = day_html(_day_with_everything(), previous="2024-03-30", following="2024-04-05")
+    parsed = assert_only_template_markup(page)
     text = "".join(parsed.text)
     assert "Digest — 2024-04-02" in text
-    assert "3 documents in Hindi, Urdu and English; 1 failure." in text
-    assert "Hindi (hi) · 95% confidence · Helsinki-NLP/opus-mt-hi-en" in text
-    assert "English (en) · 95% confidence · already English" in text
-    assert "in/bad.txt" in text and "not valid UTF-8" in text
-    links = [(attrs["href"], i) for i, (tag, attrs) in enumerate(parsed.tags) if tag == "a"]
-    hrefs = [h for h, _ in links]
-    assert "https://news.example/hi" in hrefs
-    assert "file:///in/ur.txt" in hrefs
-    assert "translations/ur.en.md" in hrefs
-    earlier = [h for h in hrefs if h and h.endswith("/digest.html")]
-    assert earlier == ["../2024-04-01/digest.html", "../2024-03-30/digest.html"]
+    assert "3 documents in Hindi, Urdu and English." in text
+    # Language names, a machine-translated label, the source's domain and the date.
+    assert "Machine-translatedfrom Hindi · news.example · 2024-04-02" in text
+    assert "Machine-translatedfrom Urdu · 2024-03-31" in text  # the document's own date when known
+    assert "Written in English · news.example · 2024-04-02" in text
+    assert ("span", {"class": "label"}) in parsed.tags
+    assert ("p", {"class": "original", "lang": "hi", "dir": "ltr"}) in parsed.tags
+    # Model ids and confidence are small print.
+    assert "Translated by Helsinki-NLP/opus-mt-hi-en · Hindi (hi) detected with 95% confidence" in text
+    assert "English (en) detected with 95% confidence" in text
+    hrefs = [attrs["href"] for tag, attrs in parsed.tags if tag == "a"]
+    assert "https://www.news.example/hi" in hrefs
+    assert "translations/ur.en.html" in hrefs and "translations/ur.en.md" in hrefs
+    nav = [(attrs["rel"], attrs["href"]) for tag, attrs in parsed.tags if tag == "a" and attrs.get("rel") in ("prev", "next")]
+    assert nav == [("prev", "../2024-03-30/digest.html"), ("next", "../2024-04-05/digest.html")]
+
+
+def test_day_page_keeps_operator_diagnostics_off_unless_asked() -> None:
+    d = _day_with_everything()
+    page = day_html(d)
+    text = "".join(parse_html(page).text)
+    assert "1 document could not be processed." in text
+    for secret in ("DIGEST_MODEL_DIR", "--model-dir", "/home/op", "bad.txt", "file://", "/in/"):
+        assert secret not in page, secret
+    shown = day_html(d, diagnostics=True)
+    assert "DIGEST_MODEL_DIR or pass --model-dir" in shown and "/home/op/in/bad.txt" in shown
+    assert 'href="file:///in/ur.txt"' in shown
+
+
+def test_day_page_links_the_markdown_where_no_page_was_written() -> None:
+    page = day_html(_day_with_everything(), pages={"translations/hi.en.html"})
+    hrefs = [attrs["href"] for tag, attrs in parse_html(page).tags if tag == "a"]
+    assert "translations/hi.en.html" in hrefs
+    assert "translations/ur.en.html" not in hrefs and "translations/ur.en.md" in hrefs
 
 
 def test_nothing_new_page() -> None:
@@ -245,7 +290,7 @@ def test_index_without_digests() -> None:
 def test_index_links_translations_into_the_day_folder() -> None:
     page = index_html(digest("2024-04-02", entry("a")), days=["2024-04-02"])
     hrefs = [attrs["href"] for tag, attrs in parse_html(page).tags if tag == "a"]
-    assert "2024-04-02/translations/a.en.md" in hrefs
+    assert "2024-04-02/translations/a.en.html" in hrefs and "2024-04-02/translations/a.en.md" in hrefs
 
 
 # --- Atom ---------------------------------------------------------------------------------------
@@ -394,16 +439,24 @@ def test_publish_three_days(tmp_path: Path) -> None:
         digest("2024-04-02", entry("two", title="Second day story")),
         digest("2024-04-03", entry("three", title="Third day story")),
     ]
-    for d in days:
+    for n, d in enumerate(days):
         written = write_day(out, d) + publish(out, d)
+        # The day before gets its page again: it now links forward to tonight.
+        before = [out / days[n - 1].date / "digest.html"] if n else []
         assert written == [
             out / d.date / "digest.json",
             out / d.date / "digest.md",
             out / d.date / "digest.html",
+            *before,
             out / "index.html",
             out / "feed.xml",
         ]
         assert all(p.is_file() for p in written)
+    middle = parse_html((out / "2024-04-02" / "digest.html").read_text(encoding="utf-8"))
+    assert [(a["rel"], a["href"]) for tag, a in middle.tags if tag == "a" and "rel" in a and a["rel"] in ("prev", "next")] == [
+        ("prev", "../2024-04-01/digest.html"),
+        ("next", "../2024-04-03/digest.html"),
+    ]
 
     index = (out / "index.html").read_text(encoding="utf-8")
     parsed = assert_only_template_markup(index)
@@ -465,9 +518,31 @@ def test_nothing_new_digest_publishes(tmp_path: Path) -> None:
     publish(tmp_path, d)
     assert "Nothing new today." in (tmp_path / "2024-04-04" / "digest.md").read_text(encoding="utf-8")
     assert "Nothing new today." in (tmp_path / "2024-04-04" / "digest.html").read_text(encoding="utf-8")
-    assert "Nothing new today." in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "No digests yet." in (tmp_path / "index.html").read_text(encoding="utf-8")  # nothing to read
     entries = check_feed((tmp_path / "feed.xml").read_text(encoding="utf-8")).findall(f"{A}entry")
     assert [e.findtext(f"{A}summary") for e in entries] == ["Nothing new today."]
+
+
+def test_empty_days_are_left_out_of_the_index_and_the_day_links(tmp_path: Path) -> None:
+    days = [
+        digest("2024-04-01", entry("one", title="First story")),
+        digest("2024-04-02"),  # a quiet night
+        digest("2024-04-03", entry("three", title="Third story")),
+        digest("2024-04-04"),  # tonight, quiet too
+    ]
+    for d in days:
+        write_day(tmp_path, d)
+        publish(tmp_path, d)
+    index = parse_html((tmp_path / "index.html").read_text(encoding="utf-8"))
+    text = "".join(index.text)
+    assert "Third story" in text and "Nothing new today." not in text  # the latest day with something to read
+    day_links = [a["href"] for tag, a in index.tags if tag == "a" and (a["href"] or "").endswith("/digest.html")]
+    assert day_links == ["2024-04-01/digest.html"]
+    third = parse_html((tmp_path / "2024-04-03" / "digest.html").read_text(encoding="utf-8"))
+    assert [(a["rel"], a["href"]) for tag, a in third.tags if tag == "a" and a.get("rel") in ("prev", "next")] == [
+        ("prev", "../2024-04-01/digest.html")
+    ]
+    assert "Nothing new today." in (tmp_path / "2024-04-04" / "digest.html").read_text(encoding="utf-8")
 
 
 def test_damaged_and_foreign_folders_are_left_out(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

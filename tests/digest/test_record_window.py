@@ -159,7 +159,8 @@ main()
 """
 
 
-@pytest.mark.parametrize("killed_after", [6, 8], ids=["mid-window", "window-written-not-synced"])
+# Each document writes two files, its translation and its side-by-side page: a window of 4 is 8 writes.
+@pytest.mark.parametrize("killed_after", [12, 16], ids=["mid-window", "window-written-not-synced"])
 def test_a_kill_mid_window_leaves_no_record_without_its_translation(tmp_path: Path, killed_after: int) -> None:
     inbox = _english_inbox(tmp_path / "inbox", 10)
     out = tmp_path / "out"
@@ -175,7 +176,8 @@ def test_a_kill_mid_window_leaves_no_record_without_its_translation(tmp_path: Pa
     assert len(paths) == 4  # the first window only: the second was cut before its sync
     assert all(path.is_file() for path in paths)
     written = list(out.glob("*/translations/*.en.md"))
-    assert len(written) == killed_after  # the second window's files, whole but unrecorded
+    assert len(written) == killed_after // 2  # the second window's files, whole but unrecorded
+    assert len(list(out.glob("*/translations/*.en.html"))) == killed_after // 2
 
     again = subprocess.run(
         [sys.executable, "-m", "cli", "run", str(inbox), "--out", str(out), "--summarizer", "extractive"],
@@ -216,5 +218,8 @@ def test_each_translation_is_recorded_under_its_real_path_when_the_translations_
     _run(inbox, out)
     with sqlite3.connect(out / ".digest" / "state.sqlite") as db:
         paths = sorted(row[0] for row in db.execute("SELECT translation_path FROM files"))
-    assert paths == sorted(path_key(p) for p in elsewhere.iterdir())
+    assert paths == sorted(path_key(p) for p in elsewhere.iterdir() if p.name.endswith(".en.md"))
+    assert sorted(p.name for p in elsewhere.iterdir() if p.name.endswith(".en.html")) == [
+        f"note-{i:03d}.en.html" for i in range(3)
+    ]
     assert all(p.startswith(str(elsewhere.resolve())) for p in paths)

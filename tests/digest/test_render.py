@@ -112,6 +112,8 @@ def test_json_has_exactly_the_contract_keys() -> None:
         "source_url",
         "link",
         "translation",
+        "original_title",
+        "published",
     ]
     assert [i["route"] for i in data["items"]] == ["identity", "marian", "nllb"]
     assert data["items"][0]["model"] is None

@@ -292,6 +292,7 @@ def every_setting_changed(tmp_path: Path) -> Settings:
         wait_for_lock=True,
         site_url="https://digest.example/news/",
         follow_outside_links=True,
+        show_diagnostics=True,
         engine="ray",
         ray_address="auto",
         config_path=tmp_path / "config.toml",
@@ -318,7 +319,8 @@ def test_the_job_carries_every_setting_as_a_flag(tmp_path: Path) -> None:
         "--nllb-model", "facebook/nllb-200-1.3B", "--summarizer", "extractive", "--summary-model", "google/pegasus-xsum", "--backend", "ct2",
         "--device", "cpu", "--beams", "3", "--max-batch-tokens", "2048", "--summary-beams", "2",
         "--summary-batch-tokens", "1024", "--max-file-bytes", "1000", "--offline", "--wait",
-        "--site-url", "https://digest.example/news/", "--follow-outside-links", "--engine", "ray",
+        "--site-url", "https://digest.example/news/", "--follow-outside-links", "--show-diagnostics",
+        "--engine", "ray",
         "--ray-address", "auto", str(tmp_path / "my docs"),
     )
     # The config file is not passed: its values are all in the flags already.

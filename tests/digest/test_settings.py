@@ -139,6 +139,7 @@ SAMPLES: dict[str, tuple[object, str, object]] = {
     "wait": (True, "on", True),
     "site_url": ("https://example.org/d/", "https://example.org/d/", "https://example.org/d/"),
     "follow_outside_links": (True, "1", True),
+    "show_diagnostics": (True, "1", True),
     "engine": ("ray", "ray", "ray"),
     "ray_address": ("auto", "auto", "auto"),
 }

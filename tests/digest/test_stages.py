@@ -84,6 +84,13 @@ def test_read_detect_segment_translate_summarize_without_a_store(inputs: list[Pa
         "[पहला वाक्य यहाँ है।] translated. [दूसरा वाक्य भी है।] translated.\n\n[नया अनुच्छेद शुरू होता है।] translated."
     )
     assert translation.segments == 3
+    assert translation.paragraphs == (
+        (
+            "पहला वाक्य यहाँ है। दूसरा वाक्य भी है।",
+            "[पहला वाक्य यहाँ है।] translated. [दूसरा वाक्य भी है।] translated.",
+        ),
+        ("नया अनुच्छेद शुरू होता है।", "[नया अनुच्छेद शुरू होता है।] translated."),
+    )
 
     summarize = _extractive()
     [summary] = summarize.summarize(SummarizeRequest((translation.text,)))
@@ -92,13 +99,19 @@ def test_read_detect_segment_translate_summarize_without_a_store(inputs: list[Pa
     assert isinstance(done, Finished)
     assert (done.model_revision, done.summarizer) == ("r1", "extractive")
 
-    recorded = record(done, translation="translations/hi.en.md")
+    recorded = record(done, translation="translations/hi.en.md", date="2024-04-02")
     assert recorded.entry.path == str(hindi.document.path)
     assert recorded.entry.title == "[पहला वाक्य यहाँ है।] translated. [दूसरा वाक्य भी है।] translated."  # the first line
     assert (recorded.entry.language, recorded.entry.model) == ("hi", "Helsinki-NLP/opus-mt-hi-en")
     assert (recorded.entry.summary, recorded.entry.translation) == (summary, "translations/hi.en.md")
     assert recorded.entry.link == hindi.document.path.resolve().as_uri()
     assert r"\[नया अनुच्छेद शुरू होता है।\] translated." in recorded.markdown  # Markdown-escaped
+    assert recorded.entry.original_title == hindi.document.title
+    # The side-by-side page: each Hindi paragraph beside its English, in order.
+    page = recorded.page
+    assert page.index('lang="hi" dir="ltr"') < page.index("पहला वाक्य यहाँ है। दूसरा वाक्य भी है।")
+    assert page.index("दूसरा वाक्य भी है।") < page.index("[नया अनुच्छेद शुरू होता है।] translated.")
+    assert page.count('<div class="pair">') == 2
 
 
 def test_an_empty_translation_is_a_failure_not_a_finished_document(inputs: list[Path]) -> None:
