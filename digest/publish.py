@@ -71,11 +71,13 @@ def atom_feed(
     identity: FeedIdentity,
     feed_url: str | None = None,
     site_url: str | None = None,
+    diagnostics: bool = False,
 ) -> str:
     """An Atom (RFC 4287) feed, one entry per day, newest first, at most 30 entries.
 
     Ids come from the output folder's `identity` (see digest.state.feed_identity), which holds
-    every day given here; `site_url` only makes the links absolute.
+    every day given here; `site_url` only makes the links absolute. Like the pages, entries say
+    only how many documents failed unless `diagnostics`.
     """
     site = _with_slash(site_url) if site_url else None
     if feed_url is None and site is not None:
@@ -105,7 +107,7 @@ def atom_feed(
         page = f"{(site or '')}{quote(d.date)}/digest.html"
         ET.SubElement(entry, "link", rel="alternate", type="text/html", href=page)
         _text(entry, "summary", clean_text(overview(d)) if not is_empty(d) else "Nothing new today.")
-        content = _text(entry, "content", feed_content_html(d))
+        content = _text(entry, "content", feed_content_html(d, diagnostics=diagnostics))
         content.set("type", "html")
 
     ET.indent(feed)
@@ -151,13 +153,17 @@ def _one_per_day(digests: Sequence[Digest]) -> list[Digest]:
     return sorted(latest_per_day.values(), key=lambda d: d.date, reverse=True)
 
 
-def feed_content_html(d: Digest) -> str:
-    """The HTML summarising a day's items in its feed entry (escaped once more by the XML writer)."""
+def feed_content_html(d: Digest, *, diagnostics: bool = False) -> str:
+    """The HTML summarising a day's items in its feed entry (escaped once more by the XML writer).
+
+    Readers get no operator diagnostics (local paths, why a file failed) unless `diagnostics`.
+    """
     if is_empty(d):
         return "<p>Nothing new today.</p>"
     out = [f"<p>{_h(overview(d))}</p>"]
     for entry in d.items:
-        title = clean_text(entry.title).strip() or display_path(entry.path).strip() or "(untitled)"
+        fallback = display_path(entry.path) if diagnostics else display_path(Path(entry.path).name)
+        title = clean_text(entry.title).strip() or fallback.strip() or "(untitled)"
         heading = f"<strong>{_h(title)}</strong>"
         if is_web_url(entry.source_url):
             heading = f'<a href="{_h(entry.source_url or "")}">{heading}</a>'
@@ -165,7 +171,10 @@ def feed_content_html(d: Digest) -> str:
         out.append(
             f'<p dir="auto">{heading} ({language})<br>{_h(" ".join(clean_text(entry.summary).split()))}</p>'
         )
-    if d.failures:
+    if d.failures and not diagnostics:
+        noun = "document" if len(d.failures) == 1 else "documents"
+        out.append(f"<p>{len(d.failures)} {noun} could not be processed.</p>")
+    elif d.failures:
         out.append("<p>Failures:</p><ul>")
         out += [f'<li dir="auto">{_h(display_path(f.path))} — {_h(f.error)}</li>' for f in d.failures]
         out.append("</ul>")
@@ -276,7 +285,7 @@ def publish(
     write_text_atomic(index_path, index_html(latest, days=readable, pages=pages, diagnostics=diagnostics))
     feed_path = out_dir / "feed.xml"
     identity = feed_identity(out_dir, days=feed_days(ordered))
-    write_text_atomic(feed_path, atom_feed(ordered, identity=identity, site_url=site_url))
+    write_text_atomic(feed_path, atom_feed(ordered, identity=identity, site_url=site_url, diagnostics=diagnostics))
     return [*written, index_path, feed_path]
 
 

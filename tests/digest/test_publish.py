@@ -267,6 +267,16 @@ def test_day_page_keeps_operator_diagnostics_off_unless_asked() -> None:
     assert 'href="file:///in/ur.txt"' in shown
 
 
+def test_feed_keeps_operator_diagnostics_off_unless_asked() -> None:
+    d = _day_with_everything()
+    content = check_feed(atom_feed([d], identity=identity_for([d]))).findtext(f"{A}entry/{A}content") or ""
+    assert "1 document could not be processed." in content
+    for secret in ("DIGEST_MODEL_DIR", "--model-dir", "/home/op", "bad.txt", "file://"):
+        assert secret not in content, secret
+    shown = check_feed(atom_feed([d], identity=identity_for([d]), diagnostics=True))
+    assert "/home/op/in/bad.txt" in (shown.findtext(f"{A}entry/{A}content") or "")
+
+
 def test_day_page_links_the_markdown_where_no_page_was_written() -> None:
     page = day_html(_day_with_everything(), pages={"translations/hi.en.html"})
     hrefs = [attrs["href"] for tag, attrs in parse_html(page).tags if tag == "a"]
