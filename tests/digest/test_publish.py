@@ -413,9 +413,10 @@ def test_empty_feed_still_validates() -> None:
     assert root.findall(f"{A}entry") == []
 
 
-def test_feed_survives_hostile_documents() -> None:
+@pytest.mark.parametrize("diagnostics", [False, True])
+def test_feed_survives_hostile_documents(diagnostics: bool) -> None:
     d = hostile_digest()
-    xml = atom_feed([d], identity=identity_for([d]))
+    xml = atom_feed([d], identity=identity_for([d]), diagnostics=diagnostics)
     assert "\x00" not in xml and RLO not in xml
     root = check_feed(xml)
     content = root.findtext(f"{A}entry/{A}content") or ""
@@ -428,7 +429,7 @@ def test_feed_survives_hostile_documents() -> None:
     # The entry's text is the documents' plain text: titles and summaries exactly, no markup.
     assert clean_text(HOSTILE_TITLE) in text
     assert " ".join(clean_text(HOSTILE_SUMMARY).split()) in text
-    assert "error " + ATTR_BREAK in text
+    assert ("error " + ATTR_BREAK in text) is diagnostics
 
 
 def test_feed_entry_summarises_items() -> None:
