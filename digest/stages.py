@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import DigestError, ModelUnavailable, UnsupportedLanguage
-from core.phases import announce
 from core.names import path_key
+from core.phases import announce
 from core.records import (
     Detection,
     DigestEntry,

@@ -144,3 +144,50 @@ def test_no_progress_takes_every_event() -> None:
     quiet.text_total(1)
     quiet.text_done(1)
     quiet.phase("loading", "m")
+
+
+@pytest.mark.slow  # converts a model (a child process importing torch)
+def test_converting_and_loading_are_announced_once(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from core.phases import listening
+    from digest.stages import ModelHolder, ModelOptions
+
+    model = "Helsinki-NLP/opus-mt-hi-en"
+    models = tmp_path / "models"
+    shutil.copytree(tiny_model_dir / model, models / model)  # a model dir with no conversion in it yet
+    heard: list[tuple[str, str]] = []
+    with listening(lambda name, detail: heard.append((name, detail))):
+        holder = ModelHolder(ModelOptions(backend="ct2", model_dir=models))
+        holder.convert_ahead([model])
+        holder.translator(model)
+        ModelHolder(ModelOptions(backend="ct2", model_dir=models)).convert_ahead([model])  # converted already
+    assert heard == [("converting", model), ("loading", model)]
+
+
+def test_downloading_is_announced_only_when_the_hub_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    from core.phases import listening
+    from seq2seq.hub import locate_model
+
+    fetched = tmp_path / "snapshots" / "abc123"
+    fetched.mkdir(parents=True)
+
+    def snapshot_download(model_id: str, *, local_files_only: bool = False, **_: object) -> str:
+        if local_files_only:
+            raise LocalEntryNotFoundError("not cached")
+        return str(fetched)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    heard: list[tuple[str, str]] = []
+    with listening(lambda name, detail: heard.append((name, detail))):
+        location = locate_model("Helsinki-NLP/opus-mt-hi-en")
+    assert location.origin == "hub"
+    assert heard == [("downloading", "Helsinki-NLP/opus-mt-hi-en")]
+    heard.clear()
+    with pytest.raises(Exception, match="HF_HUB_OFFLINE"):
+        locate_model("Helsinki-NLP/opus-mt-hi-en", offline=True)
+    assert heard == []  # offline: nothing is downloaded, nothing announced
