@@ -284,55 +284,84 @@ def _summary_line(result: Any) -> str:
     )
     return (
         f"digest: {len(digest.items)} of {stats.files} files ({languages}); "
+        f"{stats.files_unchanged} unchanged, {len(digest.skipped)} skipped, {len(digest.failures)} failed; "
         f"{stats.segments_translated} segments translated, {stats.segments_from_cache} from cache; "
-        f"{len(digest.failures)} failed; {stats.seconds:.1f}s{where}"
+        f"{stats.seconds:.1f}s{where}"
     )
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Any]:
+def _progress(enabled: bool, console: Any = None) -> Iterator[Any]:
     from digest.progress import NoProgress
 
     if not enabled:
         yield NoProgress()
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     bar = Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description:<11}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TextColumn("{task.fields[count]:>9}"),
         TimeElapsedColumn(),
+        # Speed is taken over the last minute: loading a model before the first chunk, or a window
+        # of short documents, does not skew the estimate for long.
+        TimeRemainingColumn(),
         TextColumn("{task.fields[current]}"),
+        console=console,
         transient=True,
+        speed_estimate_period=60,
     )
-    with bar:
+    with bar, _logging_to(sys.stderr):  # rich's stand-in while the bar is live: log lines print above it
         yield _RichProgress(bar)
 
 
+@contextmanager
+def _logging_to(stream: Any) -> Iterator[None]:
+    """Point the root logger's stream handlers at `stream` for the block, then back."""
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
+    before = [h.stream for h in handlers]
+    for handler in handlers:
+        handler.setStream(stream)
+    try:
+        yield
+    finally:
+        for handler, old in zip(handlers, before):
+            handler.setStream(old)
+
+
 class _RichProgress:
-    """The Progress protocol drawn as two rich bars: files and segments, with the current file."""
+    """The Progress protocol drawn as rich bars: files, text translated (with its ETA), and the phase now running."""
 
     def __init__(self, bar: Any) -> None:
         self.bar = bar
-        self.files = bar.add_task("files", total=0, current="")
-        self.segments = bar.add_task("segments", total=0, current="")
+        self.files = bar.add_task("files", total=None, count="", current="")
+        self.text = bar.add_task("translate", total=None, count="", current="")
+        # No total: a pulsing bar, its clock restarted at each phase, so a long load shows it is alive.
+        self.step = bar.add_task("starting", total=None, count="", current="")
 
     def files_total(self, count: int) -> None:
-        self.bar.update(self.files, total=count)
+        self.bar.update(self.files, total=count, count=f"0/{count}")
 
     def file_started(self, path: str) -> None:
         self.bar.update(self.files, current=display_path(Path(path).name))
 
     def file_done(self, path: str, *, ok: bool) -> None:
         self.bar.advance(self.files)
+        task = self.bar.tasks[self.files]
+        self.bar.update(self.files, count=f"{task.completed:.0f}/{task.total:.0f}")
 
-    def segments_total(self, count: int) -> None:
-        task = self.bar.tasks[self.segments]
-        self.bar.update(self.segments, total=(task.total or 0) + count)
+    def text_total(self, chars: int) -> None:
+        # Nothing to translate (all English, or all unchanged): no bar that would never move.
+        self.bar.update(self.text, total=chars, count="0%", visible=chars > 0)
 
-    def segments_done(self, count: int) -> None:
-        self.bar.advance(self.segments, count)
+    def text_done(self, chars: int) -> None:
+        self.bar.advance(self.text, chars)
+        task = self.bar.tasks[self.text]
+        self.bar.update(self.text, count=f"{task.percentage:.0f}%")
+
+    def phase(self, name: str, detail: str) -> None:
+        self.bar.reset(self.step, total=None, description=name, count="", current=printable(detail))
 
 
 @app.command()

@@ -58,7 +58,8 @@ def translate_cached(
 
     `send` runs the translate stage over the requests and yields each chunk's output in order
     (engine.map); each is stored in `memory` as it returns. Without a memory, repeats are still
-    translated once.
+    translated once. `on_progress` gets the characters of `segments` finished as they finish (those
+    served without the model first); its calls add up to the characters of all `segments`.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
@@ -72,8 +73,9 @@ def translate_cached(
     # (sorted again inside the chunk) pad little and stop at similar lengths.
     missing = sorted((segment for segment in unique if segment not in done), key=len, reverse=True)
     served = len(segments) - len(missing)
-    if served:
-        report(served)
+    served_chars = sum(map(len, segments)) - sum(map(len, missing))
+    if served_chars:
+        report(served_chars)
     chunks = [missing[start : start + chunk_size] for start in range(0, len(missing), chunk_size)]
     requests = [TranslateRequest(key.model_id, key.source_code, tuple(chunk)) for chunk in chunks]
     translated = 0
@@ -85,5 +87,5 @@ def translate_cached(
             memory.store(key.model_id, key.revision, key.source_code, [p for p in pairs if _usable(*p)])
         done.update(pairs)
         translated += len(chunk)
-        report(len(chunk))
+        report(sum(map(len, chunk)))
     return Cached(tuple(done[segment] for segment in segments), translated, served)

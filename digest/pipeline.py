@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +28,7 @@ from core.errors import (
     UnsupportedLanguage,
 )
 from core.names import display_path, printable, remembered_keys
+from core.phases import listening
 from core.records import (
     Detection,
     Digest,
@@ -45,7 +46,7 @@ from core.segment import segment_text
 from digest.atomic import sweep_temporaries, write_text_atomic
 from digest.cached import DEFAULT_CHUNK_SIZE, Cached, MemoryKey, translate_cached
 from digest.engine import Engine, LocalEngine
-from digest.progress import NoProgress, Progress
+from digest.progress import NoProgress, Progress, TextMeter
 from digest.settings import Settings
 from digest.stages import (
     Detected,
@@ -211,8 +212,7 @@ def _run_locked(inputs: Sequence[Path], *, settings: Settings, progress: Progres
 
     started = time.monotonic()
     found = find_inputs(inputs, settings=settings)
-    progress.files_total(len(found.files))
-    with StateStore.open(settings.out_dir) as state:
+    with StateStore.open(settings.out_dir) as state, listening(progress.phase):
         run_id = state.begin_run()
         engine = make_engine(settings)
         try:
@@ -253,10 +253,12 @@ def _run_stages(
     day_dir = settings.out_dir / date
     failures: list[Failure] = list(found.failures)
     clock = StageClock()
+    progress.phase("reading", _count(len(found.files), "file"))
     with clock("read"):
         # Read where the files are: the driver (it hashes them to plan), whatever the engine.
         loaded = read(tuple(found.files), max_bytes=settings.max_file_bytes)
         loaded = remove_site_template(loaded, state=state, engine=engine, seen_on=date)
+    log.info("read: %s in %.2f s", _count(len(found.files), "file"), clock.last)
     translate_stage = engine.translate_stage(model_options(settings))
     with clock("plan"):
         plan = incremental.plan(
@@ -264,13 +266,21 @@ def _run_stages(
             summarizer=summarizer_name(settings.summarizer, settings.summary_model),
             revision=lambda model_id: engine.call(translate_stage.revision, model_id),
         )
+    log.info("plan: %s to process, %d unchanged in %.2f s", _count(len(plan.todo), "document"), plan.unchanged,
+             clock.last)
+    # Counted once, before any file is done: files left out unread (unchanged, --new-only) are no work.
+    progress.files_total(len(found.files) - (plan.unchanged - len(plan.reused)))
+    progress.phase("detecting", _count(len(plan.todo), "document"))
     with clock("detect"):
         detections = detect_all(plan.todo, options=route_options(settings), engine=engine)
+    log.info("detect: %s in %.2f s", _count(len(plan.todo), "document"), clock.last)
+    progress.text_total(sum(text_to_translate(item) for item in detections.detected))
     stages: RunStages | None = None
     if plan.todo:
         # Loaded only when there is work: an unchanged rerun loads no model at all. A summarizer
         # that is missing or broken still fails the run before any document is translated. Every
         # model the run needs is converted first, so no conversion runs beside loaded models.
+        progress.phase("loading", "models")
         with clock("load"):
             needed = [r.model_id for d in detections.detected for r in (d.route, *d.paragraph_routes)
                       if r.model_id is not None and r.route is not Route.IDENTITY]
@@ -278,6 +288,7 @@ def _run_stages(
                 translate_stage, kind=settings.summarizer, model_id=settings.summary_model,
                 needed=tuple(dict.fromkeys(needed)),
             )
+        log.info("load: %s in %.2f s", summarizer_name(settings.summarizer, settings.summary_model), clock.last)
     for failure in [*loaded.failures, *detections.failures]:
         failures.append(failure)
         progress.file_done(failure.path, ok=False)
@@ -324,13 +335,23 @@ def _run_stages(
             stages=clock.times(stages, engine=engine),
         ),
     )
+    times = dict(digest.stats.stages)
+    if stages is not None:
+        log.info("translate: %s (%d from memory) in %.2f s, %s tokens generated",
+                 _count(translated + from_cache, "segment"), from_cache, times["translate"].seconds,
+                 times["translate"].tokens)
+        log.info("summarize %s: %s in %.2f s", stages.summarize.name, _count(len(detections.detected), "document"),
+                 times["summarize"].seconds)
     written: tuple[Path, ...] = ()
     if entries_sorted or digest.failures or not settings.skip_empty:
+        progress.phase("publishing", day_dir.name)
+        publish_started = time.perf_counter()
         written = _write(
             settings.out_dir, digest, site_url=settings.site_url, diagnostics=settings.show_diagnostics
         )
         state.mark_digested([incremental.key(Path(e.path)) for e in entries_sorted], date=date,
                             at=digest.generated_at)
+        log.info("publish: %s in %.2f s", _count(len(written), "file"), time.perf_counter() - publish_started)
     languages: dict[str, int] = {}
     for entry in entries_sorted:
         languages[entry.language] = languages.get(entry.language, 0) + 1
@@ -393,7 +414,8 @@ def process(
     A window's summaries go to the engine's background (`Engine.submit`) and run while the next
     window translates, so the two stages share the machine; outcomes are yielded as each window's
     summaries come back. The memory (None: none) is looked up before a window's segments go out and
-    written as each chunk comes back; the caller records each outcome as it is yielded.
+    written as each chunk comes back; the caller records each outcome as it is yielded. Translated
+    text is reported to `progress` against the total the caller reported (text_to_translate).
     """
     progress = progress or NoProgress()
     clock = clock or StageClock()
@@ -405,8 +427,12 @@ def process(
         # Windows, chunks and summary calls do not depend on the engine: a model's output can depend
         # on what shares its batch, and both engines must give the same digest.
         for window in windows(items, size=WINDOW_SEGMENTS):
+            meter = TextMeter(progress, sum(text_to_translate(item) for item in window))
             with clock("translate"):
-                translated = _translate_stage(window, stages=stages, engine=engine, memory=memory, progress=progress)
+                translated = _translate_stage(window, stages=stages, engine=engine, memory=memory,
+                                              progress=progress, meter=meter)
+            meter.finish()
+            _log_window(window, translated, seconds=clock.last)
             if isinstance(translated, WindowOutcome):  # the whole window failed
                 yield translated
                 continue
@@ -452,14 +478,19 @@ def _translate_stage(
     engine: Engine,
     memory: TranslationMemory | None,
     progress: Progress,
+    meter: TextMeter,
 ) -> tuple[WindowTranslation, str | None] | WindowOutcome:
     """Translate one window of documents sharing a route; a failure fails the whole window."""
     for item in window:
         progress.file_started(str(item.document.path))
     try:
+        if meter.share:
+            for model_id in _models(window):
+                engine.call(stages.translate.revision, model_id)  # loaded now (announced), not mid-translation
+            progress.phase("translating", f"{', '.join(_models(window))} · {_count(len(window), 'document')}")
         return translate_window(
             [item.document for item in window], route=window[0].route, stage=stages.translate, engine=engine,
-            memory=memory, progress=progress, paragraph_routes=[item.paragraph_routes for item in window],
+            memory=memory, on_text=meter, paragraph_routes=[item.paragraph_routes for item in window],
         )
     except Exception as exc:
         return _failed(window, exc, progress)
@@ -468,6 +499,7 @@ def _translate_stage(
 def _finish(pending: _Summarizing, *, stages: RunStages, progress: Progress) -> WindowOutcome:
     """Wait for a window's summaries and check each document."""
     window, result = pending.window, pending.result
+    progress.phase("summarizing", _count(len(window), "document"))
     try:
         summaries = pending.summaries.result()
     except Exception as exc:
@@ -500,6 +532,7 @@ class StageClock:
 
     def __init__(self) -> None:
         self._seconds: dict[str, float] = {}
+        self.last = 0.0  # the seconds of the last block timed, for the --verbose log
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
@@ -507,7 +540,8 @@ class StageClock:
         try:
             yield
         finally:
-            self._seconds[stage] = self._seconds.get(stage, 0.0) + time.perf_counter() - started
+            self.last = time.perf_counter() - started
+            self._seconds[stage] = self._seconds.get(stage, 0.0) + self.last
 
     def times(self, stages: RunStages | None, *, engine: Engine) -> tuple[tuple[str, StageTime], ...]:
         """Each stage's time; translation and summaries with the tokens their models generated.
@@ -538,7 +572,7 @@ def translate_window(
     stage: TranslateStage,
     engine: Engine,
     memory: TranslationMemory | None,
-    progress: Progress,
+    on_text: Callable[[int], None] | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     paragraph_routes: Sequence[tuple[ModelRoute, ...]] | None = None,
 ) -> tuple[WindowTranslation, str | None]:
@@ -546,12 +580,13 @@ def translate_window(
 
     `paragraph_routes` gives each document's route per paragraph (empty: every paragraph takes
     `route`): segments are grouped by route across the documents, each group translated with the
-    memory for its model, and every document rebuilt with its paragraphs in order.
+    memory for its model, and every document rebuilt with its paragraphs in order. `on_text` gets the
+    characters of source text finished as each chunk comes back.
     """
     per_doc = list(paragraph_routes) if paragraph_routes is not None else [() for _ in documents]
     if not any(per_doc):
         return _translate_one_route(
-            documents, route=route, stage=stage, engine=engine, memory=memory, progress=progress,
+            documents, route=route, stage=stage, engine=engine, memory=memory, on_text=on_text,
             chunk_size=chunk_size,
         )
     # A paragraph's route: its own, or the main one for a document with a single route.
@@ -584,7 +619,7 @@ def translate_window(
         flat = [s.text for segments in mine for s in segments]
         result = _through_memory(
             flat, route=r, revision=segmented.revision, stage=stage, engine=engine, memory=memory,
-            progress=progress, chunk_size=chunk_size,
+            on_text=on_text, chunk_size=chunk_size,
         )
         translated += result.translated
         from_cache += result.from_cache
@@ -607,19 +642,18 @@ def _through_memory(
     stage: TranslateStage,
     engine: Engine,
     memory: TranslationMemory | None,
-    progress: Progress,
+    on_text: Callable[[int], None] | None,
     chunk_size: int,
 ) -> Cached:
     """Translate one route's segments: the memory first, then the translate stage for what it lacks."""
     assert route.model_id is not None  # identity routes never reach the model
-    progress.segments_total(len(texts))
     return translate_cached(
         texts,
         key=MemoryKey(route.model_id, revision, route.source_code),
         memory=memory,
         send=lambda requests: engine.map(stage.translate, requests),
         chunk_size=chunk_size,
-        on_progress=progress.segments_done,
+        on_progress=on_text,
     )
 
 
@@ -630,7 +664,7 @@ def _translate_one_route(
     stage: TranslateStage,
     engine: Engine,
     memory: TranslationMemory | None,
-    progress: Progress,
+    on_text: Callable[[int], None] | None,
     chunk_size: int,
 ) -> tuple[WindowTranslation, str | None]:
     if route.route is Route.IDENTITY or route.model_id is None:
@@ -638,7 +672,7 @@ def _translate_one_route(
     segmented = _segment(engine, stage, route.model_id, tuple(d.body for d in documents))
     result = _through_memory(
         segmented.texts, route=route, revision=segmented.revision, stage=stage, engine=engine, memory=memory,
-        progress=progress, chunk_size=chunk_size,
+        on_text=on_text, chunk_size=chunk_size,
     )
     translations = rebuild(segmented, result.texts)
     return WindowTranslation(translations, result.translated, result.from_cache), segmented.revision
@@ -660,6 +694,48 @@ def _segment(engine: Engine, stage: TranslateStage, model_id: str, bodies: tuple
         for i, segments in zip(part, segmented.segments):
             per_body[i] = segments
     return Segmented(model_id, revision, tuple(per_body))
+
+
+def text_to_translate(item: Detected) -> int:
+    """The characters of `item`'s text that go to a model (its sentences on model routes), before any tokenizer runs."""
+    routes = item.paragraph_routes
+
+    def to_model(paragraph: int) -> bool:
+        route = routes[paragraph] if paragraph < len(routes) else item.route
+        return route.route is not Route.IDENTITY and route.model_id is not None
+
+    if not routes and not to_model(0):
+        return 0
+    return sum(len(s.text) for s in segment_text(item.document.body) if to_model(s.paragraph))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _models(window: Sequence[Detected]) -> list[str]:
+    """The models a window's text goes to, in order."""
+    models = [r.model_id for item in window for r in (item.route, *item.paragraph_routes)
+              if r.model_id is not None and r.route is not Route.IDENTITY]
+    return list(dict.fromkeys(models))
+
+
+def _route_name(window: Sequence[Detected]) -> str:
+    """The models a window goes to, for the --verbose log."""
+    return ", ".join(_models(window)) or "English, passed through"
+
+
+def _log_window(window: Sequence[Detected], translated: object, *, seconds: float) -> None:
+    """One --verbose line per window: its model, its segments and how long they took."""
+    documents = _count(len(window), "document")
+    if isinstance(translated, WindowOutcome):
+        log.info("translate %s: %s failed in %.2f s", _route_name(window), documents, seconds)
+        return
+    assert isinstance(translated, tuple)
+    result: WindowTranslation = translated[0]
+    segments = result.translated + result.from_cache
+    log.info("translate %s: %s (%d from memory) for %s in %.2f s", _route_name(window),
+             _count(segments, "segment"), result.from_cache, documents, seconds)
 
 
 def _fail_all(window: Sequence[Detected], message: str, progress: Progress) -> list[Failure]:
@@ -735,10 +811,15 @@ def translate_file(path: Path, *, settings: Settings, progress: Progress | None 
         raise UnsupportedLanguage(detections.failures[0].error)
     item = detections.detected[0]
     stage = TranslateStage(ModelHolder(model_options(settings)))
-    result, _revision = translate_window(
-        [document], route=item.route, stage=stage, engine=LocalEngine(), memory=None,
-        progress=progress or NoProgress(), paragraph_routes=[item.paragraph_routes],
-    )
+    progress = progress or NoProgress()
+    meter = TextMeter(progress, text_to_translate(item))
+    progress.text_total(meter.share)
+    with listening(progress.phase):
+        result, _revision = translate_window(
+            [document], route=item.route, stage=stage, engine=LocalEngine(), memory=None,
+            on_text=meter, paragraph_routes=[item.paragraph_routes],
+        )
+    meter.finish()
     if empty_translation(document, result.translations[0], route=item.route):
         model = item.route.model_id or "(identity)"
         raise ModelBroken(model, f"its translation of {path} came out empty (check its tokenizer files)",

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from core.errors import DigestError, ModelUnavailable, UnsupportedLanguage
 from core.names import path_key
+from core.phases import announce
 from core.records import (
     Detection,
     DigestEntry,
@@ -210,9 +211,11 @@ class ModelHolder:
         if model_id not in self._translators:
             from translate.backends import get_translator
 
+            location = self.locate(model_id)
+            announce("loading", model_id)
             self._translators[model_id] = get_translator(
                 self.options.backend,
-                self.locate(model_id),
+                location,
                 device=self.options.device,
                 num_beams=self.options.num_beams,
                 max_batch_tokens=self.options.max_batch_tokens,
@@ -224,6 +227,8 @@ class ModelHolder:
         from summarize.registry import get_summarizer
 
         location = self.locate(model_id) if kind == "abstractive" else None
+        if location is not None:
+            announce("loading", model_id)
         budget = {"max_batch_tokens": self.options.summary_batch_tokens} if self.options.summary_batch_tokens else {}
         summarizer = get_summarizer(
             kind,

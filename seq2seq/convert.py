@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import BackendFailed, BackendUnavailable, ConfigError, first_line
+from core.phases import announce
 from seq2seq.hf import broken, load_tokenizer, missing_tokenizer_files, read_checkpoint_config
 from seq2seq.hub import ModelLocation, user_cache_root
 
@@ -144,6 +145,7 @@ def convert_model(location: ModelLocation, *, quantization: str, cache_root: Pat
     with _conversion_lock(target):
         if is_complete(target):
             return target
+        announce("converting", location.model_id)
         return _convert_locked(location, target, quantization=quantization, config=config, version=ctranslate2.__version__)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ModelUnavailable
+from core.phases import announce
 
 # What a seq2seq checkpoint needs; skips the TF/Flax/ONNX copies a hub repo may also hold.
 _ALLOW = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.bin"]
@@ -63,6 +64,7 @@ def locate_model(model_id: str, *, model_dir: Path | None = None, offline: bool 
     where = f"not in {model_dir}" if model_dir else "no --model-dir given"
     if offline:
         raise ModelUnavailable(model_id, f"{where}, not in the Hugging Face cache, and HF_HUB_OFFLINE is set")
+    announce("downloading", model_id)
     try:
         fetched = snapshot_download(model_id, allow_patterns=_ALLOW, etag_timeout=5)
     except (HfHubHTTPError, OSError) as exc:  # unreachable, unknown repo, gated: all "not available"

@@ -139,7 +139,7 @@ def test_chunks_finished_before_a_failure_are_committed(out_dir: Path) -> None:
         progress: list[int] = []
         with pytest.raises(RuntimeError, match="model crashed"):
             cached(failing, store.memory, segments, chunk_size=2, on_progress=progress.append)
-        assert progress == [2, 2]  # two chunks translated and reported before the crash
+        assert progress == [20, 20]  # two chunks (of 10 characters a segment) reported before the crash
 
     with StateStore.open(out_dir) as reopened:
         found = reopened.memory.lookup("Helsinki-NLP/opus-mt-hi-en", "rev1", None, segments)
@@ -158,7 +158,7 @@ def test_misses_go_to_the_inner_translator_in_chunks(store: StateStore) -> None:
     cached(inner, store.memory, ["a", "b"], chunk_size=3, on_progress=progress.append)
     cached(inner, store.memory, ["a", "c", "d", "e", "f", "b", "g", "h"], chunk_size=3, on_progress=progress.append)
     assert [segments for segments, _ in inner.calls] == [["a", "b"], ["c", "d", "e"], ["f", "g", "h"]]
-    assert progress == [2, 2, 3, 3]  # first call's chunk; then the two hits, then each chunk
+    assert progress == [2, 2, 3, 3]  # characters: first call's chunk; then the two hits, then each chunk
 
 
 def test_an_inner_translator_returning_the_wrong_count_stores_nothing(store: StateStore) -> None:

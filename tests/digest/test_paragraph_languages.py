@@ -8,7 +8,6 @@ from pathlib import Path
 from core.records import Digest, Document, Route
 from digest.engine import LocalEngine
 from digest.pipeline import RunStages, process, translate_window
-from digest.progress import NoProgress
 from digest.render import digest_from_json, digest_to_json
 from digest.stages import (
     Detected,
@@ -50,7 +49,7 @@ def _translate(body: str) -> tuple[str, dict[str, Bracketing]]:
     fakes = {m: Bracketing(m, NAMED) for m in (HI, UR)}
     result, revision = translate_window(
         [item.document], route=item.route, stage=fixed_translators(fakes), engine=LocalEngine(), memory=None,
-        progress=NoProgress(), paragraph_routes=[item.paragraph_routes],
+        paragraph_routes=[item.paragraph_routes],
     )
     assert revision == ("r1" if item.route.model_id else None)
     return result.translations[0].text, fakes

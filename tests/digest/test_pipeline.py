@@ -8,7 +8,6 @@ from pathlib import Path
 from core.records import Document, ModelRoute, Route
 from digest.engine import LocalEngine
 from digest.pipeline import translate_window, windows
-from digest.progress import NoProgress
 from digest.stages import fixed_translators, segment_for
 
 
@@ -58,7 +57,7 @@ def test_documents_are_batched_together_and_rebuilt_in_order() -> None:
     translator = WordTranslator(limit=50)
     result, revision = translate_window(
         docs, route=ModelRoute(Route.MARIAN, "test/fake"), stage=fixed_translators({"test/fake": translator}),
-        engine=LocalEngine(), memory=None, progress=NoProgress(),
+        engine=LocalEngine(), memory=None,
     )
     assert revision == "r1"
     assert len(translator.calls) == 1  # one call across both documents
