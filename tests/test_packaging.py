@@ -180,6 +180,15 @@ def test_other_programs_import_other_distributions_translate_and_cli(installed: 
     assert "ModuleNotFoundError: No module named 'translate'" in result.stderr
 
 
+def test_the_readme_way_to_use_the_packages_from_a_program(installed: Env, tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### What gets installed", 1)[1].split("\n#", 1)[0]
+    program = section.split("```python\n", 1)[1].split("```", 1)[0]
+    program += "import translate, cli\nprint(Settings.__module__, translate.__name__, cli.__name__)\n"
+    result = installed.run(installed.python, "-c", program, cwd=tmp_path, pythonpath=_shadow(tmp_path / "other"))
+    assert (result.returncode, result.stdout.split()) == (0, ["digest.settings", "translate", "cli"]), result.stderr
+
+
 def test_the_installed_command_runs_its_own_packages(installed: Env, inputs: Path, tmp_path: Path) -> None:
     shadow = _shadow(tmp_path / "other")
     help_ = installed.run(installed.digest, "--help", cwd=tmp_path, pythonpath=shadow)
