@@ -30,6 +30,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, TypeVar
 
 from core.errors import BackendUnavailable, DigestError
@@ -56,6 +57,9 @@ Out = TypeVar("Out")
 # actor never waits for the driver between two calls.
 IN_FLIGHT_PER_ACTOR = 2
 
+# The folder holding `digest/`, `translate/` and the rest: the source tree, or `digest_translate/` installed.
+_PACKAGES_ROOT = Path(__file__).resolve().parent.parent
+
 
 def import_ray() -> Any:
     """The `ray` module, or BackendUnavailable naming the pip command that installs it."""
@@ -66,6 +70,17 @@ def import_ray() -> Any:
             "--engine ray needs Ray: pip install 'digest-translate[ray]', or use --engine local"
         ) from None
     return ray
+
+
+def _worker_env() -> dict[str, Any]:
+    """The job's runtime environment: digest's packages first on every worker's path.
+
+    Installed, the packages sit inside `digest_translate`, not at the top of site-packages, and only
+    the `digest` process puts their folder on its path; a worker, on this node or another (the same
+    environment at the same path), unpickles `digest.*` classes and needs it too. Ray expands
+    `${PYTHONPATH}` to the node's own.
+    """
+    return {"env_vars": {"PYTHONPATH": os.pathsep.join([str(_PACKAGES_ROOT), "${PYTHONPATH}"])}}
 
 
 class StageActor:
@@ -119,6 +134,7 @@ class RayEngine:
             try:
                 ray.init(
                     address=address,
+                    runtime_env=_worker_env(),
                     include_dashboard=False,
                     log_to_driver=False,
                     logging_level=logging.WARNING,
