@@ -13,8 +13,10 @@ from typing import Any
 
 from core.errors import ModelUnavailable
 
-# What a seq2seq checkpoint needs; skips the TF/Flax/ONNX copies a hub repo may also hold.
-_ALLOW = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.bin"]
+# A cached snapshot counts as here when it holds the config: huggingface_hub checks a local lookup's
+# files against the repo's whole listing, and a download takes only some of them (files_to_download).
+# A file missing beside it is named when the model loads (seq2seq.hf: ModelBroken).
+_LOOKUP = ["config.json"]
 _WEIGHTS = ("*.safetensors", "pytorch_model*.bin")
 # Revisions of local checkpoints, kept in the user cache so unchanged weights are not hashed again.
 _REVISIONS = "revisions.json"
@@ -54,7 +56,7 @@ def locate_model(model_id: str, *, model_dir: Path | None = None, offline: bool 
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
     try:
-        cached = snapshot_download(model_id, local_files_only=True, allow_patterns=_ALLOW)
+        cached = snapshot_download(model_id, local_files_only=True, allow_patterns=_LOOKUP)
         return ModelLocation(model_id, Path(cached), Path(cached).name, "cache")
     except HFValidationError:
         raise ModelUnavailable(model_id, "not a valid model id or folder") from None
@@ -87,7 +89,7 @@ def find_local(model_id: str, *, model_dir: Path | None = None) -> Path | None:
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
     try:
-        return Path(snapshot_download(model_id, local_files_only=True, allow_patterns=_ALLOW))
+        return Path(snapshot_download(model_id, local_files_only=True, allow_patterns=_LOOKUP))
     except (HFValidationError, LocalEntryNotFoundError):  # not a hub id, or not cached: not here
         return None
 
@@ -152,9 +154,9 @@ def download_model(
             return None, files
         bar = _progress_class(progress)
         target = Path(model_dir) / model_id if model_dir is not None else None
+        # The default revision, not info.sha: the cache then records it as `main`, where lookups go.
         fetched = snapshot_download(
-            model_id, revision=info.sha, allow_patterns=sorted(files), local_dir=target, tqdm_class=bar,
-            etag_timeout=10,
+            model_id, allow_patterns=sorted(files), local_dir=target, tqdm_class=bar, etag_timeout=10
         )
     except HFValidationError:
         raise ModelUnavailable(model_id, "not a valid model id") from None
