@@ -214,3 +214,17 @@ def test_missing_translation_models_fail_their_files_and_the_run_goes_on(tiny_mo
         "ur": f"model {URDU_MODEL} is not available: fetch it with `digest models download {URDU_MODEL} "
               f"--model-dir {models}`",
     }
+
+
+def test_a_run_where_the_hub_is_reachable_fetches_what_is_missing_before_it_starts(
+    hub: FakeHub, cache: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+
+    result = run_cli("run", inbox_of(tmp_path, HINDI), "--out", out, "--summarizer", "extractive", "--backend", "hf",
+                     env=online(hub, cache))
+
+    assert result.returncode == 0, result.stderr
+    assert {name for repo, name in hub.fetched} == NEEDED
+    _, digest = load_digest(out)
+    assert [i["model"] for i in digest["items"]] == [HINDI_MODEL]
