@@ -485,7 +485,10 @@ def models_convert(
 def models_download(
     names: Annotated[
         Optional[list[str]],
-        typer.Argument(help="Languages (hi, ur: through the route table), model ids (ORG/NAME), or `summarizer`."),
+        typer.Argument(
+            metavar="LANG|MODEL",
+            help="Languages (hi, ur: through the route table), model ids (ORG/NAME), or `summarizer`.",
+        ),
     ] = None,
     everything: Annotated[
         bool, typer.Option("--all", help="Every model of the route table, and the summarizer.")

@@ -40,13 +40,13 @@ class FakeHub:
 
 def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: the test reads `fetched`
 
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             self._answer(body=True)
 
-        def do_HEAD(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_HEAD(self) -> None:
             self._answer(body=False)
 
         def _answer(self, *, body: bool) -> None:
