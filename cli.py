@@ -510,8 +510,12 @@ def models_download(
         targets = download_targets(names or [], settings=settings, everything=everything)
         if everything and not quiet:
             planned = list(download_models(targets, settings=settings, plan_only=True))
-            size = sum(p.size for p in planned)
-            typer.echo(f"{len(targets)} models, {_size(size)} in all", err=True)
+            known = [p for p in planned if not p.error]
+            size = f"{_size(sum(p.size for p in known))} in all"
+            if len(known) < len(planned):
+                size += f" for the {len(known)} the hub answered for"
+            if known:  # a hub that answers for none fails each model below
+                typer.echo(f"{len(targets)} models, {size}", err=True)
         where = display_path(settings.model_dir) if settings.model_dir else "the Hugging Face cache"
         for target, done in zip(targets, download_models(targets, settings=settings, progress=not quiet)):
             if done.error:
