@@ -268,6 +268,8 @@ def run(
             result = run_digest(paths, settings=settings, progress=progress)
     if not quiet:
         typer.echo(_summary_line(result))
+    if result.models_missing:
+        _err(result.models_missing)
     for failure in result.digest.failures:
         typer.echo(f"failed: {display_path(failure.path)}: {printable(failure.error)}", err=True)
     raise typer.Exit(result.exit_code)
@@ -557,6 +559,114 @@ def models_convert(
     if not quiet:
         for model_id, path in converted:
             typer.echo(f"{model_id} → {path}")
+
+
+@models_app.command("download")
+def models_download(
+    names: Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            metavar="LANG|MODEL",
+            help="Languages (hi, ur: through the route table), model ids (ORG/NAME), or `summarizer`.",
+        ),
+    ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Every model of the route table, and the summarizer.")
+    ] = False,
+    model_dir: ModelDir = None,
+    route: RouteOpt = None,
+    summary_model: SummaryModel = None,
+    config: Config = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Fetch models from the Hugging Face hub: weights, config and tokenizer files only, with progress."""
+    from digest.models import download_models, download_targets
+
+    _setup_logging(verbose, quiet)
+    failed = 0
+    with _guard():
+        settings = _settings(config, model_dir=model_dir, route=route, summary_model=summary_model)
+        targets = download_targets(names or [], settings=settings, everything=everything)
+        if everything and not quiet:
+            planned = list(download_models(targets, settings=settings, plan_only=True))
+            known = [p for p in planned if not p.error]
+            size = f"{_size(sum(p.size for p in known))} in all"
+            if len(known) < len(planned):
+                size += f" for the {len(known)} the hub answered for"
+            if known:  # a hub that answers for none fails each model below
+                typer.echo(f"{len(targets)} models, {size}", err=True)
+        where = display_path(settings.model_dir) if settings.model_dir else "the Hugging Face cache"
+        for target, done in zip(targets, download_models(targets, settings=settings, progress=not quiet)):
+            if done.error:
+                failed += 1
+                _err(done.error)
+            elif not quiet:
+                uses = f" ({', '.join(target.uses)})" if target.uses else ""
+                typer.echo(f"{done.model_id}{uses}: {len(done.files)} files, {_size(done.size)} → "
+                           f"{display_path(done.path) if done.path else where}")
+    raise typer.Exit(1 if failed else 0)
+
+
+def _size(count: int) -> str:
+    for unit in ("B", "kB", "MB"):
+        if count < 1000:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000  # type: ignore[assignment]
+    return f"{count:.1f} GB"
+
+
+@models_app.command("check")
+def models_check(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders a run would digest.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+    model_dir: ModelDir = None,
+    lang: Lang = None,
+    route: RouteOpt = None,
+    summarizer: Summarizer = None,
+    summary_model: SummaryModel = None,
+    follow_outside_links: FollowLinks = False,
+    max_file_bytes: MaxFileBytes = None,
+    config: Config = None,
+    verbose: Verbose = False,
+) -> None:
+    """Show which models the documents under PATHS need and which are missing here (loads no model)."""
+    from digest.models import check_models
+
+    _setup_logging(verbose, False)
+    with _guard():
+        settings = _settings(
+            config, model_dir=model_dir, lang=lang, route=route, summarizer=summarizer, summary_model=summary_model,
+            follow_outside_links=follow_outside_links, max_file_bytes=max_file_bytes,
+        )
+        result = check_models(paths, settings=settings)
+    command = result.command(settings.model_dir)
+    if as_json:
+        typer.echo(json.dumps({
+            "documents": result.documents,
+            "models": [
+                {"model": n.model_id, "uses": list(n.uses), "location": str(n.location) if n.location else None,
+                 "missing": n.missing}
+                for n in result.needs
+            ],
+            "missing": [n.model_id for n in result.missing],
+            "command": command,
+            "failures": [{"path": display_path(f.path), "error": f.error} for f in result.failures],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for need in result.needs:
+            where = display_path(need.location) if need.location else "missing"
+            typer.echo(f"{need.model_id:<45} {', '.join(need.uses):<20} {where}")
+        for failure in result.failures:
+            typer.echo(f"failed: {display_path(failure.path)}: {printable(failure.error)}", err=True)
+        if command:
+            count = len(result.missing)
+            typer.echo(f"{count} of {len(result.needs)} models missing: fetch {'it' if count == 1 else 'them'} "
+                       f"with `{command}`" + (", or use --summarizer extractive" if any(
+                           "summarizer" in n.uses for n in result.missing) else ""))
+        else:
+            typer.echo(f"all {len(result.needs)} models are here")
+    raise typer.Exit(1 if command else 0)
 
 
 @schedule_app.command("install")

@@ -64,6 +64,14 @@ class ModelUnavailable(DigestError):
         )
 
 
+class ModelsMissing(DigestError):
+    """Models a run or command needs are not available: every one of them named in one message."""
+
+    def __init__(self, model_ids: tuple[str, ...], message: str) -> None:
+        self.model_ids = model_ids
+        super().__init__(message)
+
+
 class BackendUnavailable(DigestError):
     """A backend was asked for that is unknown or not installed."""
 

@@ -1,14 +1,16 @@
-"""`digest models`: the routing table with each model's availability, and ahead-of-time conversion."""
+"""`digest models`: the routing table with each model's availability, downloads, checks, and conversion."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import ModelUnavailable
+from core.errors import ConfigError, ModelUnavailable, UnsupportedLanguage
+from core.records import Failure, Route
+from digest.preflight import SUMMARIZER_USE, ModelNeed, download_command, models_needed
 from digest.settings import Settings
-from seq2seq.hub import locate_model
+from seq2seq.hub import download_model, hub_offline, locate_model
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,116 @@ def convert_models(
         folder = convert_model(location, quantization=quant, cache_root=cache_root_for(location))
         converted.append((model_id, folder))
     return converted
+
+
+@dataclass(frozen=True)
+class DownloadTarget:
+    """A model to fetch, and what it is for (languages, or the summarizer)."""
+
+    model_id: str
+    uses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """One model fetched (or not): where it went, its files and their total size."""
+
+    model_id: str
+    path: Path | None
+    files: tuple[str, ...] = ()
+    size: int = 0
+    error: str | None = None
+
+
+def download_targets(names: Sequence[str], *, settings: Settings, everything: bool = False) -> list[DownloadTarget]:
+    """The models `names` stand for: a language (through the route table), "summarizer", or a model id."""
+    from translate.routing import route_for, routing_table
+
+    if not names and not everything:
+        raise ConfigError(
+            "name what to download: languages (`digest models download hi ur`), model ids, or `summarizer`; "
+            "`digest models check PATH` prints the command for a folder's documents; --all fetches every "
+            "model of the route table"
+        )
+    uses: dict[str, list[str]] = {}
+    if everything:
+        if settings.summarizer == "abstractive":
+            uses.setdefault(settings.summary_model, []).append(SUMMARIZER_USE)
+        for language, route in routing_table(overrides=settings.routes, nllb_model=settings.nllb_model):
+            if route.model_id is not None and route.route is not Route.IDENTITY:
+                uses.setdefault(route.model_id, []).append(language)
+    for name in names:
+        if name == SUMMARIZER_USE:
+            uses.setdefault(settings.summary_model, []).append(SUMMARIZER_USE)
+        elif "/" in name:
+            uses.setdefault(name, [])
+        else:
+            try:
+                route = route_for(name, overrides=settings.routes, nllb_model=settings.nllb_model)
+            except UnsupportedLanguage as exc:
+                raise ConfigError(f"{exc} (a model id has the form ORG/NAME)") from None
+            if route.model_id is None or route.route is Route.IDENTITY:
+                raise ConfigError(f"{name!r} is English, which needs no model: leave it out")
+            uses.setdefault(route.model_id, []).append(name)
+    return [DownloadTarget(model_id, tuple(dict.fromkeys(u))) for model_id, u in uses.items()]
+
+
+def download_models(
+    targets: Sequence[DownloadTarget], *, settings: Settings, progress: bool = True, plan_only: bool = False
+) -> Iterator[Downloaded]:
+    """Fetch each target's files a run reads into `settings.model_dir` (as DIR/<org>/<name>) or the HF cache.
+
+    One model that cannot be fetched does not stop the others: its `error` says why. With
+    `plan_only` nothing is fetched: each result gives the files and their size.
+    """
+    if hub_offline(settings.offline):
+        raise ConfigError("cannot download while offline (HF_HUB_OFFLINE or the offline setting is on): unset it")
+    for target in targets:
+        try:
+            path, files = download_model(
+                target.model_id, model_dir=settings.model_dir, progress=progress, plan_only=plan_only
+            )
+        except ModelUnavailable as exc:
+            yield Downloaded(target.model_id, None, error=str(exc))
+            continue
+        yield Downloaded(target.model_id, path, tuple(sorted(files)), sum(size or 0 for size in files.values()))
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """The models a folder's documents need, where each is, and the files that could not be routed."""
+
+    documents: int
+    needs: tuple[ModelNeed, ...]
+    failures: tuple[Failure, ...] = field(default_factory=tuple)
+
+    @property
+    def missing(self) -> tuple[ModelNeed, ...]:
+        """The needed models not on this machine."""
+        return tuple(need for need in self.needs if need.missing)
+
+    def command(self, model_dir: Path | None) -> str | None:
+        """The command that fetches every missing model; None when none is missing."""
+        missing = [need.model_id for need in self.missing]
+        return download_command(missing, model_dir=model_dir) if missing else None
+
+
+def check_models(paths: Sequence[Path], *, settings: Settings) -> ModelCheck:
+    """Which models the documents under `paths` need (each paragraph's route, and the summarizer), and which are here.
+
+    Documents are read and detected, as a run does; no model is loaded and the hub is not contacted.
+    """
+    from digest.pipeline import find_inputs, route_options
+    from digest.stages import detect, read
+    from readers.documents import check_inputs
+
+    check_inputs(paths)
+    found = find_inputs(paths, settings=settings)
+    loaded = read(tuple(found.files), max_bytes=settings.max_file_bytes)
+    detections = detect(loaded.documents, options=route_options(settings))
+    needs = models_needed(
+        detections.detected, summarizer=settings.summarizer, summary_model=settings.summary_model,
+        model_dir=settings.model_dir,
+    )
+    failures = (*found.failures, *loaded.failures, *detections.failures)
+    return ModelCheck(len(found.files), tuple(needs), tuple(sorted(failures, key=lambda f: f.path)))

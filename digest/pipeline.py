@@ -46,6 +46,7 @@ from core.segment import segment_text
 from digest.atomic import sweep_temporaries, write_text_atomic
 from digest.cached import DEFAULT_CHUNK_SIZE, Cached, MemoryKey, translate_cached
 from digest.engine import Engine, LocalEngine
+from digest.preflight import ensure_models
 from digest.progress import NoProgress, Progress, TextMeter
 from digest.settings import Settings
 from digest.stages import (
@@ -96,6 +97,7 @@ class RunResult:
     day_dir: Path | None  # None when an empty night was skipped
     written: tuple[Path, ...]
     languages: dict[str, int] = field(default_factory=dict)
+    models_missing: str | None = None  # the one message naming every missing translation model
 
     @property
     def exit_code(self) -> int:
@@ -276,12 +278,19 @@ def _run_stages(
     log.info("detect: %s in %.2f s", _count(len(plan.todo), "document"), clock.last)
     progress.text_total(sum(text_to_translate(item) for item in detections.detected))
     stages: RunStages | None = None
+    models_missing: str | None = None
     if plan.todo:
         # Loaded only when there is work: an unchanged rerun loads no model at all. A summarizer
         # that is missing or broken still fails the run before any document is translated. Every
         # model the run needs is converted first, so no conversion runs beside loaded models.
         progress.phase("loading", "models")
         with clock("load"):
+            # Every missing model named at once, before anything loads (digest.preflight).
+            detections, missing = ensure_models(
+                detections, summarizer=settings.summarizer, summary_model=settings.summary_model,
+                model_dir=settings.model_dir, offline=settings.offline,
+            )
+            models_missing = str(missing) if missing else None
             needed = [r.model_id for d in detections.detected for r in (d.route, *d.paragraph_routes)
                       if r.model_id is not None and r.route is not Route.IDENTITY]
             stages = engine.load_stages(
@@ -355,7 +364,7 @@ def _run_stages(
     languages: dict[str, int] = {}
     for entry in entries_sorted:
         languages[entry.language] = languages.get(entry.language, 0) + 1
-    return RunResult(digest, day_dir if written else None, written, languages)
+    return RunResult(digest, day_dir if written else None, written, languages, models_missing)
 
 
 # Documents per detect call: an engine with workers detects this many at a time on each.

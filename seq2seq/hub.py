@@ -14,8 +14,10 @@ from typing import Any
 from core.errors import ModelUnavailable
 from core.phases import announce
 
-# What a seq2seq checkpoint needs; skips the TF/Flax/ONNX copies a hub repo may also hold.
-_ALLOW = ["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "*.bin"]
+# A cached snapshot counts as here when it holds the config: huggingface_hub checks a local lookup's
+# files against the repo's whole listing, and a download takes only some of them (files_to_download).
+# A file missing beside it is named when the model loads (seq2seq.hf: ModelBroken).
+_LOOKUP = ["config.json"]
 _WEIGHTS = ("*.safetensors", "pytorch_model*.bin")
 # Revisions of local checkpoints, kept in the user cache so unchanged weights are not hashed again.
 _REVISIONS = "revisions.json"
@@ -49,13 +51,13 @@ def locate_model(model_id: str, *, model_dir: Path | None = None, offline: bool 
     if (as_path / "config.json").is_file():
         return ModelLocation(model_id, as_path, weights_revision(as_path), "path")
 
-    offline = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    offline = hub_offline(offline)
     # Imported here: huggingface_hub is heavy and not needed for --help or local models.
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
     try:
-        cached = snapshot_download(model_id, local_files_only=True, allow_patterns=_ALLOW)
+        cached = snapshot_download(model_id, local_files_only=True, allow_patterns=_LOOKUP)
         return ModelLocation(model_id, Path(cached), Path(cached).name, "cache")
     except HFValidationError:
         raise ModelUnavailable(model_id, "not a valid model id or folder") from None
@@ -66,21 +68,138 @@ def locate_model(model_id: str, *, model_dir: Path | None = None, offline: bool 
         raise ModelUnavailable(model_id, f"{where}, not in the Hugging Face cache, and HF_HUB_OFFLINE is set")
     announce("downloading", model_id)
     try:
-        fetched = snapshot_download(model_id, allow_patterns=_ALLOW, etag_timeout=5)
-    except (HfHubHTTPError, OSError) as exc:  # unreachable, unknown repo, gated: all "not available"
-        raise ModelUnavailable(model_id, f"{where}, not in the Hugging Face cache, and {_hub_problem(exc)}") from None
-    return ModelLocation(model_id, Path(fetched), Path(fetched).name, "hub")
+        fetched, _files = download_model(model_id, progress=False)
+    except ModelUnavailable as exc:  # unreachable, unknown repo, gated: all "not available"
+        raise ModelUnavailable(model_id, f"{where}, not in the Hugging Face cache, and {exc.reason}") from None
+    assert fetched is not None
+    return ModelLocation(model_id, fetched, fetched.name, "hub")
+
+
+def find_local(model_id: str, *, model_dir: Path | None = None) -> Path | None:
+    """Where `model_id` is on this machine (model dir, a folder path, the Hugging Face cache), or None.
+
+    Nothing is read but folder listings and the cache's refs: no weights are hashed or loaded, and
+    the hub is never contacted.
+    """
+    folder = local_candidate(model_id, model_dir)
+    if folder is not None:
+        return folder
+    as_path = Path(os.path.expanduser(model_id))
+    if (as_path / "config.json").is_file():
+        return as_path
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(model_id, local_files_only=True, allow_patterns=_LOOKUP))
+    except (HFValidationError, LocalEntryNotFoundError):  # not a hub id, or not cached: not here
+        return None
+
+
+def hub_offline(offline: bool = False) -> bool:
+    """Whether the hub must not be contacted: `offline`, or HF_HUB_OFFLINE set."""
+    return offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+# What a download keeps of a hub repo: the files transformers reads for a seq2seq checkpoint, and
+# one copy of the weights. Repos also hold TensorFlow, Flax, Rust and ONNX copies of the same
+# weights (tf_model.h5, flax_model.msgpack, rust_model.ot, onnx/), several times the size.
+_SUPPORT_FILES = ("*.json", "*.spm", "*.model", "merges.txt", "vocab.txt")
+_WEIGHT_FORMATS = (
+    ("model.safetensors", "model.safetensors.index.json"),
+    ("pytorch_model.bin", "pytorch_model.bin.index.json"),
+)
+
+
+def files_to_download(repo_files: dict[str, int | None]) -> dict[str, int | None]:
+    """The files of a hub repo (name -> size) that a run reads: config, tokenizer, one weights format."""
+    import fnmatch
+
+    top = {name: size for name, size in repo_files.items() if "/" not in name}
+    indexes = {index for _, index in _WEIGHT_FORMATS} | {n for n in top if n.endswith(".index.json")}
+    chosen = {
+        name: size for name, size in top.items()
+        if name not in indexes and any(fnmatch.fnmatch(name, pattern) for pattern in _SUPPORT_FILES)
+    }
+    for single, index in _WEIGHT_FORMATS:
+        if single in top:
+            return chosen | {single: top[single]}
+        if index in top:
+            stem = single.rsplit(".", 1)
+            shards = {n: s for n, s in top.items() if n.startswith(stem[0] + "-") and n.endswith("." + stem[1])}
+            return chosen | {index: top[index]} | shards
+    return chosen  # no weights: the caller says so
+
+
+def download_model(
+    model_id: str, *, model_dir: Path | None = None, progress: bool = True, plan_only: bool = False
+) -> tuple[Path | None, dict[str, int | None]]:
+    """Fetch the files a run reads of `model_id` from the hub into `model_dir/<id>` or the Hugging Face cache.
+
+    Returns where it went (None with `plan_only`) and the files with their sizes. Files already
+    there are not fetched again.
+    """
+    import httpx2
+    from huggingface_hub import HfApi, snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError
+
+    try:
+        info = HfApi().model_info(model_id, files_metadata=True, timeout=10)
+        repo_files = {s.rfilename: s.size for s in info.siblings or []}
+        files = files_to_download(repo_files)
+        if not any(name in files for single, index in _WEIGHT_FORMATS for name in (single, index)):
+            raise ModelUnavailable(
+                model_id, "the hub has no PyTorch or safetensors weights for it (only "
+                f"{', '.join(sorted(repo_files)) or 'no files'})"
+            )
+        if plan_only:
+            return None, files
+        bar = _progress_class(progress)
+        target = Path(model_dir) / model_id if model_dir is not None else None
+        # The default revision, not info.sha: the cache then records it as `main`, where lookups go.
+        fetched = snapshot_download(
+            model_id, allow_patterns=sorted(files), local_dir=target, tqdm_class=bar, etag_timeout=10
+        )
+    except HFValidationError:
+        raise ModelUnavailable(model_id, "not a valid model id") from None
+    except (HfHubHTTPError, OSError, httpx2.TransportError) as exc:
+        raise ModelUnavailable(model_id, _hub_problem(exc)) from None
+    return Path(fetched), files
+
+
+def _progress_class(progress: bool) -> Any:
+    # A plain tqdm class draws its bars whatever HF_HUB_DISABLE_PROGRESS_BARS and the log level say,
+    # which is what a command run to download wants; huggingface_hub's own class obeys them.
+    from tqdm.auto import tqdm
+
+    if progress:
+        return tqdm
+
+    class Silent(tqdm):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+
+    return Silent
 
 
 def _hub_problem(exc: Exception) -> str:
     """What went wrong with the hub, in words (huggingface_hub reports a network failure as a cache miss)."""
-    from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
+    import httpx2
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+    )
 
     if isinstance(exc, GatedRepoError):
         return "the hub requires accepting its terms and logging in (`hf auth login`)"
     if isinstance(exc, RepositoryNotFoundError):
         return "the hub has no model of that name"
-    if isinstance(exc, LocalEntryNotFoundError):
+    if isinstance(exc, OfflineModeIsEnabled):
+        return "HF_HUB_OFFLINE is set"
+    if isinstance(exc, (LocalEntryNotFoundError, httpx2.TransportError)):
         return "the hub cannot be reached"
     return f"the hub failed ({type(exc).__name__})"
 

@@ -79,4 +79,4 @@ def test_verbose_shows_a_traceback_only_for_the_unexpected(tmp_path: Path) -> No
     loud = run_cli("run", SAMPLES, "--out", tmp_path / "o", "--verbose", env={"HF_HOME": str(tmp_path / "hf")})
     assert quiet.returncode == loud.returncode == 1
     assert "Traceback" not in quiet.stderr
-    assert "error: model " in loud.stderr.splitlines()[-1]
+    assert "error: 4 models not available " in loud.stderr.splitlines()[-1]
