@@ -26,6 +26,7 @@ from core.errors import (
     ModelBroken,
     StateError,
     UnreadableDocument,
+    UnsupportedFileType,
     UnsupportedLanguage,
 )
 from core.names import display_path, printable, remembered_keys
@@ -73,13 +74,11 @@ from digest.stages import (
 )
 from readers.chrome import document_key, fingerprints, template_lines
 from readers.documents import (
-    SUPPORTED_SUFFIXES,
     InputSet,
     check_inputs,
     document_from_bytes,
     read_document,
     read_stream,
-    unsupported_type,
     walk_inputs,
 )
 
@@ -771,19 +770,16 @@ def _read_one(path: Path, *, stream: BinaryIO | None, max_bytes: int) -> Documen
                 f"{display_path(path)} is a folder: `digest translate` takes one file; "
                 f"digest the files in a folder with `digest run {display_path(path)}`"
             )
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise UnreadableDocument(
-                f"{display_path(path)}: {unsupported_type(path.suffix.lower())}; convert it, or pipe plain "
-                "text to `digest translate -`"
-            )
     name = "standard input" if stream is not None else display_path(path)
     try:
         if stream is not None:
             return document_from_bytes(STDIN, read_stream(stream, max_bytes=max_bytes))
-        return read_document(path, max_bytes=max_bytes)
+        return read_document(path, max_bytes=max_bytes, known_type=True)
+    # The reader's message leaves the name out (a run pairs it with the path); here it is the
+    # whole error line.
+    except UnsupportedFileType as exc:
+        raise UnsupportedFileType(f"{name}: {exc}; convert it, or pipe its text to `digest translate -`") from None
     except UnreadableDocument as exc:
-        # The reader's message leaves the name out (a run pairs it with the path); here it is the
-        # whole error line.
         raise UnreadableDocument(f"{name}: {exc}") from None
 
 

@@ -15,7 +15,7 @@ from typing import BinaryIO
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from core.errors import ConfigError, UnreadableDocument
+from core.errors import ConfigError, UnreadableDocument, UnsupportedFileType
 from core.records import Document, Failure, Skipped
 from core.segment import split_sentences
 from readers.chrome import chrome_rules, fingerprint, is_date_line, is_dateline, is_weather
@@ -299,15 +299,21 @@ def _reason(exc: OSError) -> str:
 
 
 def read_document(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, template: Collection[str] = frozenset()
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, template: Collection[str] = frozenset(),
+    known_type: bool = False,
 ) -> Document:
     """Read `path` as text and split off its boilerplate, or raise UnreadableDocument saying why.
 
     `template` holds fingerprints of lines that recur across documents (readers.chrome), removed too.
-    The message names the problem and its fix, not the path: callers pair it with the path.
+    With `known_type`, a file whose type is not one of SUPPORTED_SUFFIXES is refused rather than
+    read as plain text. The message names the problem and its fix, not the path: callers pair it
+    with the path.
     """
     path = Path(path)
-    return document_from_bytes(path, _read_bytes(path, max_bytes), template=template)
+    raw = _read_bytes(path, max_bytes)  # first: a device or a pipe is refused as such, whatever its name
+    if known_type and path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFileType(unsupported_type(path.suffix.lower()))
+    return document_from_bytes(path, raw, template=template)
 
 
 def read_stream(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
