@@ -198,7 +198,7 @@ def _validate(settings: Settings) -> None:
             f"ray_address {settings.ray_address!r} is set but the engine is {settings.engine!r}: "
             "add --engine ray, or drop the address"
         )
-    if settings.lang is not None:
+    if settings.lang:  # an empty DIGEST_LANG= means unset, as it always did
         _check_lang(settings)
     if settings.max_file_bytes < 1:
         # 0 or less would refuse every file as too large: never what was meant.
