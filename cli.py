@@ -355,6 +355,8 @@ def translate(
         if as_json and output == STDIN:
             raise ConfigError("--json and -o - both print on stdout: drop -o -, or write the text to a file")
         stream = sys.stdin.buffer if file == STDIN else None
+        if stream is not None and sys.stdin.isatty() and not quiet:
+            typer.echo("reading the document from the terminal: end it with Ctrl-D", err=True)
         result = translate_file(file, settings=settings, stream=stream)
         if not to_stdout:
             assert output is not None

@@ -11,9 +11,9 @@ import re
 import stat
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
-from typing import BinaryIO
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from core.errors import ConfigError, UnreadableDocument, UnsupportedFileType
 from core.records import Document, Failure, Skipped

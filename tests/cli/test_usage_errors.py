@@ -157,7 +157,7 @@ def _translate(
     *args: str | Path, stdin: bytes, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([*digest_command(), "translate", *map(str, args)], input=stdin, capture_output=True,
-                          cwd=cwd, timeout=120, env={**os.environ, **(env or {})})
+                          cwd=cwd, timeout=120, env={**os.environ, **(env or {})}, check=False)
 
 
 def test_translate_reads_standard_input_and_writes_standard_output(tmp_path: Path) -> None:

@@ -21,10 +21,10 @@ def test_a_language_with_a_route_of_its_own_is_accepted() -> None:
 @pytest.mark.parametrize(
     ("lang", "message"),
     [
-        ("xx", "lang 'xx' is not a language digest can translate: give an ISO 639 code such as hi, ur or fa "
-               "(`digest models list` lists them all), or name a model for it with --route xx=MODEL_ID"),
-        ("hindi", "lang 'hindi' is not a language code: give an ISO 639 code such as hi, ur or fa "
-                  "(`digest models list` lists them all)"),
+        ("xx", ("lang 'xx' is not a language digest can translate: give an ISO 639 code such as hi, ur or fa "
+                "(`digest models list` lists them all), or name a model for it with --route xx=MODEL_ID")),
+        ("hindi", ("lang 'hindi' is not a language code: give an ISO 639 code such as hi, ur or fa "
+                   "(`digest models list` lists them all)")),
         ("hi en", "lang 'hi en' is not a language code"),
     ],
 )
