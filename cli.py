@@ -236,7 +236,7 @@ def run(
             ray_address=ray_address,
             offline=offline,
         )
-        if out is not None and str(out) == "-":
+        if str(settings.out_dir) == "-":
             raise ConfigError("--out - : `digest run` writes a folder; print the digest on stdout with --json")
         show_bar = not quiet and sys.stderr.isatty()
         with _progress(show_bar) as progress:
