@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+import typer.main
 
 from core.errors import ConfigError, DigestError
 from core.names import display_path, printable
@@ -228,11 +229,15 @@ def run(
     ray_address: RayAddress = None,
     offline: Offline = False,
     config: Config = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the digest as JSON (as in digest.json) instead of the summary line.")
+    ] = False,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
     """Translate and summarize every file under PATHS into today's digest."""
     from digest.pipeline import run_digest
+    from digest.render import digest_to_json
 
     _setup_logging(verbose, quiet)
     with _guard():
@@ -263,10 +268,15 @@ def run(
             ray_address=ray_address,
             offline=offline,
         )
+        if str(settings.out_dir) == "-":
+            raise ConfigError("--out - : `digest run` writes a folder; print the digest on stdout with --json")
         show_bar = not quiet and sys.stderr.isatty()
         with _progress(show_bar) as progress:
             result = run_digest(paths, settings=settings, progress=progress)
-    if not quiet:
+    if as_json:
+        # Asked for by name, so printed even under --quiet; stdout holds nothing else.
+        typer.echo(digest_to_json(result.digest), nl=False)
+    elif not quiet:
         typer.echo(_summary_line(result))
     if result.models_missing:
         _err(result.models_missing)
@@ -368,8 +378,10 @@ class _RichProgress:
 
 @app.command()
 def translate(
-    file: Annotated[Path, typer.Argument(help="The file to translate.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    file: Annotated[Path, typer.Argument(help="The file to translate; - reads plain text from stdin.")],
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout (- is stdout).")
+    ] = None,
     model_dir: ModelDir = None,
     lang: Lang = None,
     route: RouteOpt = None,
@@ -380,11 +392,15 @@ def translate(
     fast: Fast = False,
     offline: Offline = False,
     config: Config = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the translation with its language and route as JSON.")
+    ] = False,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
-    """Translate one file to English (stdout, or -o OUT)."""
-    from digest.pipeline import translate_file, write_translation
+    """Translate one file to English (stdout, or -o OUT); FILE - reads stdin."""
+    from digest.pipeline import STDIN, translate_file, write_translation
+    from digest.render import translation_to_json
 
     _setup_logging(verbose, quiet)
     with _guard():
@@ -400,16 +416,29 @@ def translate(
             fast=fast,
             offline=offline,
         )
-        result = translate_file(file, settings=settings)
-        if output is None:
-            typer.echo(result.translation.text.rstrip("\n"))
-        else:
+        to_stdout = output is None or output == STDIN
+        if as_json and output == STDIN:
+            raise ConfigError("--json and -o - both print on stdout: drop -o -, or write the text to a file")
+        stream = sys.stdin.buffer if file == STDIN else None
+        if stream is not None and sys.stdin.isatty() and not quiet:
+            typer.echo("reading the document from the terminal: end it with Ctrl-D", err=True)
+        result = translate_file(file, settings=settings, stream=stream)
+        if not to_stdout:
+            assert output is not None
             write_translation(result, output)
-            if not quiet:
-                model = result.route.model_id or "no model (already English)"
-                typer.echo(
-                    f"{display_path(file)} ({result.detection.language}, {model}) → {display_path(output)}", err=True
-                )
+        if as_json:
+            typer.echo(translation_to_json(
+                document=result.document, detection=result.detection, route=result.route,
+                translation=result.translation, output=None if to_stdout else output,
+            ), nl=False)
+        elif to_stdout:
+            typer.echo(result.translation.text.rstrip("\n"))
+        elif not quiet:
+            assert output is not None
+            model = result.route.model_id or "no model (already English)"
+            typer.echo(
+                f"{display_path(file)} ({result.detection.language}, {model}) → {display_path(output)}", err=True
+            )
 
 
 @app.command()
@@ -816,9 +845,41 @@ def _digest_executable() -> str:
     raise ConfigError("cannot find the `digest` command's path: install the package so `digest` is on PATH")
 
 
-def main() -> None:
-    """Entry point of the `digest` console script."""
-    app()
+def main(args: list[str] | None = None) -> None:
+    """Entry point of the `digest` console script.
+
+    click runs with standalone_mode off so that its own usage errors (a missing argument, an
+    unknown option or command, a value of the wrong type) come back here and are printed as the
+    rest of the tool prints errors: one `error: ...` line, exit 2, never a boxed panel.
+    """
+    # typer re-exports click's BadParameter: its module is click's exceptions, or those of the copy
+    # of click that typer vendors (0.29 and later); the other classes are beside it.
+    errors = sys.modules[typer.BadParameter.__module__]
+    no_args = getattr(errors, "NoArgsIsHelpError", ())
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="digest", standalone_mode=False)
+    except no_args:
+        code = 2  # typer has printed the help already
+    except errors.UsageError as exc:
+        _err(_usage_message(exc))
+        code = exc.exit_code
+    except errors.ClickException as exc:
+        _err(exc.format_message())
+        code = exc.exit_code
+    except typer.Abort:
+        _err("aborted")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_message(exc: Any) -> str:
+    """click's usage error as one line: the problem, lower-cased like ours, and where help is."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    where = exc.ctx.command_path if exc.ctx is not None else "digest"
+    return f"{message}: see `{where} --help`"
 
 
 if __name__ == "__main__":

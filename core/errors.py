@@ -46,6 +46,10 @@ class MissingExtra(UnreadableDocument):
         )
 
 
+class UnsupportedFileType(UnreadableDocument):
+    """A file named on purpose is of a type digest does not read."""
+
+
 class UnsupportedLanguage(DigestError):
     """The language cannot be detected, or no route to English exists for it."""
 

@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from core.errors import (
     ConfigError,
     DigestError,
     ModelBroken,
     StateError,
+    UnreadableDocument,
+    UnsupportedFileType,
     UnsupportedLanguage,
 )
 from core.names import display_path, printable, remembered_keys
@@ -73,7 +75,14 @@ from digest.stages import (
     summarizer_name,
 )
 from readers.chrome import document_key, fingerprints, template_lines
-from readers.documents import InputSet, check_inputs, read_document, walk_inputs
+from readers.documents import (
+    InputSet,
+    check_inputs,
+    document_from_bytes,
+    read_document,
+    read_stream,
+    walk_inputs,
+)
 
 if TYPE_CHECKING:
     from digest.state import StateStore, TranslationMemory
@@ -811,10 +820,18 @@ class FileTranslation:
     translation: Translation
 
 
-def translate_file(path: Path, *, settings: Settings, progress: Progress | None = None) -> FileTranslation:
-    """Translate one file to English; raises DigestError subclasses with one-line messages."""
-    check_inputs([path])
-    document = read_document(path, max_bytes=settings.max_file_bytes)
+# The name `digest translate` takes for standard input, as most tools do.
+STDIN = Path("-")
+
+
+def translate_file(
+    path: Path, *, settings: Settings, progress: Progress | None = None, stream: BinaryIO | None = None
+) -> FileTranslation:
+    """Translate one file to English; raises DigestError subclasses with one-line messages.
+
+    With `stream` (standard input when `path` is "-"), its bytes are the document, read as plain text.
+    """
+    document = _read_one(path, stream=stream, max_bytes=settings.max_file_bytes)
     detections = detect([document], options=route_options(settings))
     if detections.failures:
         raise UnsupportedLanguage(detections.failures[0].error)
@@ -834,6 +851,28 @@ def translate_file(path: Path, *, settings: Settings, progress: Progress | None 
         raise ModelBroken(model, f"its translation of {path} came out empty (check its tokenizer files)",
                           fix=f"re-download it with `hf download {model}`")
     return FileTranslation(document, item.detection, item.route, result.translations[0])
+
+
+def _read_one(path: Path, *, stream: BinaryIO | None, max_bytes: int) -> Document:
+    """The one document `digest translate` was given, or an error naming it."""
+    if stream is None:
+        check_inputs([path])
+        if path.is_dir():
+            raise ConfigError(
+                f"{display_path(path)} is a folder: `digest translate` takes one file; "
+                f"digest the files in a folder with `digest run {display_path(path)}`"
+            )
+    name = "standard input" if stream is not None else display_path(path)
+    try:
+        if stream is not None:
+            return document_from_bytes(STDIN, read_stream(stream, max_bytes=max_bytes))
+        return read_document(path, max_bytes=max_bytes, known_type=True)
+    # The reader's message leaves the name out (a run pairs it with the path); here it is the
+    # whole error line.
+    except UnsupportedFileType as exc:
+        raise UnsupportedFileType(f"{name}: {exc}; convert it, or pipe its text to `digest translate -`") from None
+    except UnreadableDocument as exc:
+        raise UnreadableDocument(f"{name}: {exc}") from None
 
 
 def write_translation(result: FileTranslation, out: Path) -> None:

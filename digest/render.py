@@ -7,11 +7,24 @@ import re
 from collections.abc import Mapping
 from datetime import date as Date
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from core.names import display_path
-from core.records import Digest, DigestEntry, Failure, Route, Skipped, StageTime, Stats
+from core.records import (
+    Detection,
+    Digest,
+    DigestEntry,
+    Document,
+    Failure,
+    ModelRoute,
+    Route,
+    Skipped,
+    StageTime,
+    Stats,
+    Translation,
+)
 
 LANGUAGE_NAMES: Mapping[str, str] = {
     "af": "Afrikaans",
@@ -220,6 +233,13 @@ def safe_link(entry: DigestEntry) -> str | None:
 # --- JSON ---------------------------------------------------------------------------------------
 
 
+# digest.json's version (schemas/digest.schema.json): fields may be added within a version; one
+# removed, renamed or given another meaning takes a new version. Files without one are version 1.
+DIGEST_JSON_VERSION = 1
+# The version of what `digest translate --json` prints (schemas/translate.schema.json).
+TRANSLATE_JSON_VERSION = 1
+
+
 def digest_to_json(d: Digest) -> str:
     """digest.json: the stable contract (confidence rounded to 3 places, seconds to 2).
 
@@ -227,6 +247,7 @@ def digest_to_json(d: Digest) -> str:
     at all); `link` holds the exact file:// URI. `source_url` is an http(s) URL or null.
     """
     data = {
+        "version": DIGEST_JSON_VERSION,
         "generated_at": d.generated_at,
         "date": d.date,
         "inputs": [display_path(i) for i in d.inputs],
@@ -263,6 +284,29 @@ def digest_to_json(d: Digest) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def translation_to_json(
+    *, document: Document, detection: Detection, route: ModelRoute, translation: Translation,
+    output: Path | None = None,
+) -> str:
+    """What `digest translate --json` prints: the translation, its detection and its route."""
+    data = {
+        "version": TRANSLATE_JSON_VERSION,
+        "path": display_path(document.path),
+        "format": document.format,
+        "title": document.title,
+        "source_url": document.source_url if is_web_url(document.source_url) else None,
+        "language": detection.language,
+        "confidence": round(detection.confidence, 3),
+        "detected_by": detection.method,
+        "route": route.route.value,
+        "model": route.model_id,
+        "segments": translation.segments,
+        "translation": translation.text.rstrip("\n"),
+        "output": display_path(output) if output is not None else None,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
 def language_shares(entry: DigestEntry) -> dict[str, float]:
     """Each language's share of the entry's letters, largest first; all in its language when unknown."""
     # Entries reused from the store by an earlier version carry no shares: the main language has them all.
@@ -273,6 +317,14 @@ def digest_from_json(text: str) -> Digest:
     """Parse digest.json; older files without skipped or some stats still load; ValueError if malformed."""
     data = json.loads(text)  # JSONDecodeError is a ValueError
     obj = _mapping(data, "digest")
+    version = obj.get("version", 1)  # files written before the field was added are version 1
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"digest: version must be a positive integer, got {version!r}")
+    if version > DIGEST_JSON_VERSION:
+        raise ValueError(
+            f"digest: version {version} was written by a newer digest (this one reads up to "
+            f"{DIGEST_JSON_VERSION}): upgrade digest"
+        )
     generated_at = _str(obj, "generated_at", "digest")
     try:
         datetime.fromisoformat(generated_at)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.errors import ConfigError
-from translate.routing import DEFAULT_NLLB_MODEL
+from core.errors import ConfigError, UnsupportedLanguage
+from translate.routing import DEFAULT_NLLB_MODEL, route_for
 
 DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
 
@@ -26,6 +27,8 @@ SUMMARIZERS = ("abstractive", "extractive")
 BACKENDS = ("auto", "hf", "ct2")
 DEVICES = ("auto", "cpu", "cuda")
 ENGINES = ("local", "ray")
+# An ISO 639-1 or 639-3 code, perhaps with a region or script: "hi", "ckb", "zh-CN", "sr_Latn".
+_LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 
 ENV_PREFIX = "DIGEST_"
 CONFIG_ENV = "DIGEST_CONFIG"
@@ -406,12 +409,30 @@ def _validate(settings: Settings, origins: Mapping[str, Origin]) -> None:
             f"ray_address {settings.ray_address!r} is set but the engine is {settings.engine!r}: "
             "add --engine ray, or drop the address"
         )
+    if settings.lang:  # an empty DIGEST_LANG= means unset, as it always did
+        _check_lang(settings)
     if settings.max_file_bytes < 1:
         # 0 or less would refuse every file as too large: never what was meant.
         raise ConfigError(
             f"max_file_bytes must be at least 1, got {settings.max_file_bytes}{_where('max_file_bytes', origins)}: "
             "give a size in bytes to --max-file-bytes, DIGEST_MAX_FILE_BYTES or max_file_bytes in the config file"
         )
+
+
+def _check_lang(settings: Settings) -> None:
+    # Checked here, before any file is read: a language no route knows would fail every file the
+    # same way. The setting itself is what is wrong, so the message says how to fix the setting.
+    lang = settings.lang or ""
+    try:
+        route_for(lang, overrides=settings.routes, nllb_model=settings.nllb_model)
+    except UnsupportedLanguage:
+        known = "give an ISO 639 code such as hi, ur or fa (`digest models list` lists them all)"
+        if not _LANGUAGE_CODE.fullmatch(lang.strip()):
+            raise ConfigError(f"lang {lang!r} is not a language code: {known}") from None
+        raise ConfigError(
+            f"lang {lang!r} is not a language digest can translate: {known}, "
+            f"or name a model for it with --route {lang.strip()}=MODEL_ID"
+        ) from None
 
 
 def replace(settings: Settings, **changes: Any) -> Settings:

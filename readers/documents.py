@@ -13,8 +13,9 @@ import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
-from core.errors import ConfigError, UnreadableDocument
+from core.errors import ConfigError, UnreadableDocument, UnsupportedFileType
 from core.records import Document, Failure, Skipped
 from core.segment import split_sentences
 from readers.chrome import chrome_rules, fingerprint, is_date_line, is_dateline, is_weather
@@ -83,6 +84,11 @@ _SNIFF_BYTES = 64 * 1024
 
 def check_inputs(paths: Sequence[Path]) -> None:
     """Raise ConfigError naming every path that does not exist: a mistyped input is a usage error."""
+    if any(str(path) == "-" and not os.path.lexists(path) for path in paths):
+        raise ConfigError(
+            "- (standard input) is read only by `digest translate -`: save the text to a file and name "
+            "the file or its folder"
+        )
     missing = [
         f"{path} (a broken symbolic link)" if os.path.islink(path) else str(path)
         for path in paths
@@ -184,17 +190,21 @@ class _Walker:
         if stat.S_ISDIR(info.st_mode):
             return self._folder(path, real)
         if stat.S_ISREG(info.st_mode):
-            self._file(path, real)
+            self._file(path, real, given=given)
         else:
             reason = f"not a regular file ({_kind(info.st_mode)}): only regular files are read"
             self.skipped.append(Skipped(str(path), reason))
         return []
 
-    def _file(self, path: Path, real: str) -> None:
+    def _file(self, path: Path, real: str, *, given: bool = False) -> None:
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
-            kind = f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)"
-            self.skipped.append(Skipped(str(path), f"{kind}: only {supported_types()} are read"))
+            # Found in a folder, it is passed over; named on the command line, it was meant to be
+            # read, so it fails rather than vanish from a run that still exits 0.
+            if given:
+                self.failures.append(Failure(str(path), f"{unsupported_type(suffix)}; convert it to one of them"))
+            else:
+                self.skipped.append(Skipped(str(path), unsupported_type(suffix)))
             return
         if real in self.seen_files:
             return  # the same file reached twice, by two arguments or through a link
@@ -227,6 +237,12 @@ class _Walker:
             return []
         # Hidden files and folders are passed over silently: editors' and tools' own files.
         return [(path / name, real) for name in names if not name.startswith(".")]
+
+
+def unsupported_type(suffix: str) -> str:
+    """Why a file of type `suffix` is not read, and what is."""
+    kind = f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)"
+    return f"{kind}: only {supported_types()} are read"
 
 
 def supported_types() -> str:
@@ -283,15 +299,35 @@ def _reason(exc: OSError) -> str:
 
 
 def read_document(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, template: Collection[str] = frozenset()
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, template: Collection[str] = frozenset(),
+    known_type: bool = False,
 ) -> Document:
     """Read `path` as text and split off its boilerplate, or raise UnreadableDocument saying why.
 
     `template` holds fingerprints of lines that recur across documents (readers.chrome), removed too.
-    The message names the problem and its fix, not the path: callers pair it with the path.
+    With `known_type`, a file whose type is not one of SUPPORTED_SUFFIXES is refused rather than
+    read as plain text. The message names the problem and its fix, not the path: callers pair it
+    with the path.
     """
     path = Path(path)
-    raw = _read_bytes(path, max_bytes)
+    raw = _read_bytes(path, max_bytes)  # first: a device or a pipe is refused as such, whatever its name
+    if known_type and path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFileType(unsupported_type(path.suffix.lower()))
+    return document_from_bytes(path, raw, template=template)
+
+
+def read_stream(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """All of `stream` (standard input), or UnreadableDocument when it holds more than `max_bytes`."""
+    raw = stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise UnreadableDocument(
+            f"more than the {_size(max_bytes)} limit: raise it with --max-file-bytes or DIGEST_MAX_FILE_BYTES"
+        )
+    return raw
+
+
+def document_from_bytes(path: Path, raw: bytes, *, template: Collection[str] = frozenset()) -> Document:
+    """A Document from `raw`, read as `path`'s type says (plain text unless a parser's); UnreadableDocument if not."""
     parser = PARSERS.get(path.suffix.lower())
     if parser is not None:
         if not raw.strip():

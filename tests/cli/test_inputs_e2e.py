@@ -90,7 +90,7 @@ def test_translate_refuses_a_named_pipe_at_once(tmp_path: Path) -> None:
     result = run_cli("translate", fifo, timeout=60)  # used to wait forever for a writer
     assert result.returncode == 1
     assert result.stderr == (
-        "error: not a regular file (a named pipe): only regular files are read; "
+        f"error: {fifo}: not a regular file (a named pipe): only regular files are read; "
         "save the text to one\n"
     )
 

@@ -99,7 +99,8 @@ def test_json_matches_golden() -> None:
 
 def test_json_has_exactly_the_contract_keys() -> None:
     data = json.loads(digest_to_json(sample_digest()))
-    assert list(data) == ["generated_at", "date", "inputs", "items", "failures", "skipped", "stats"]
+    assert list(data) == ["version", "generated_at", "date", "inputs", "items", "failures", "skipped", "stats"]
+    assert data["version"] == 1
     assert list(data["items"][0]) == [
         "path",
         "title",
@@ -159,6 +160,7 @@ def test_json_round_trip_of_empty_digest() -> None:
 
 def test_older_digest_without_optional_keys_loads() -> None:
     data = json.loads(digest_to_json(sample_digest()))
+    del data["version"]  # written before digest.json had one: version 1
     del data["skipped"]
     del data["stats"]["files_unchanged"]
     del data["stats"]["seconds"]
@@ -167,6 +169,14 @@ def test_older_digest_without_optional_keys_loads() -> None:
     assert loaded.skipped == ()
     assert loaded.stats == Stats(files=5, segments_translated=42, segments_from_cache=3)
     assert loaded.items[0].model is None
+
+
+@pytest.mark.parametrize("version", [2, 0, "1", True, None])
+def test_a_version_this_digest_cannot_read_raises_value_error(version: object) -> None:
+    data = json.loads(digest_to_json(sample_digest()))
+    data["version"] = version
+    with pytest.raises(ValueError, match="version"):
+        digest_from_json(json.dumps(data))
 
 
 @pytest.mark.parametrize(
