@@ -203,7 +203,7 @@ def main_callback(
 
 @app.command()
 def run(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to digest (.txt, .md, .html, .htm, .xhtml, .docx).")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Files or folders to digest (.txt, .md, .html, .htm, .xhtml, .pdf, .docx).")],
     out: OutDir = None,
     model_dir: ModelDir = None,
     lang: Lang = None,
@@ -378,7 +378,7 @@ class _RichProgress:
 
 @app.command()
 def translate(
-    file: Annotated[Path, typer.Argument(help="The file to translate; - reads plain text from stdin.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The file to translate; - reads plain text from stdin.")],
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout (- is stdout).")
     ] = None,
@@ -443,7 +443,7 @@ def translate(
 
 @app.command()
 def detect(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Files or folders.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
     lang: Lang = None,
     route: RouteOpt = None,
@@ -476,7 +476,7 @@ def detect(
 
 @app.command()
 def inspect(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Files or folders.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
     lang: Lang = None,
     route: RouteOpt = None,
@@ -568,7 +568,7 @@ def models_list(
 @models_app.command("convert")
 def models_convert(
     model_ids: Annotated[
-        Optional[list[str]], typer.Argument(help="Model ids to convert (default: every locally available one).")
+        Optional[list[str]], typer.Argument(metavar="MODEL", help="Model ids to convert (default: every locally available one).")
     ] = None,
     model_dir: ModelDir = None,
     quantization: Quantization = None,
@@ -647,7 +647,7 @@ def _size(count: int) -> str:
 
 @models_app.command("check")
 def models_check(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders a run would digest.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Files or folders a run would digest.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
     model_dir: ModelDir = None,
     lang: Lang = None,
@@ -700,7 +700,7 @@ def models_check(
 
 @schedule_app.command("install")
 def schedule_install(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders the nightly run digests.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Files or folders the nightly run digests.")],
     at: Annotated[str, typer.Option("--at", help="Time of day, HH:MM (24-hour, local time).")],
     out: OutDir = None,
     model_dir: ModelDir = None,

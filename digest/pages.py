@@ -179,6 +179,8 @@ def _page(title: str, body: str, *, root: str, generated_at: str | None, wide: b
         "<head>\n"
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        # readers.documents knows digest's own pages by this line, so a copy of the output is never read as input.
+        '<meta name="generator" content="digest">\n'
         f"<title>{_h(title)}</title>\n"
         f'<link rel="alternate" type="application/atom+xml" title="{FEED_TITLE}" href="{root}feed.xml">\n'
         f"<style>\n{_CSS}</style>\n"

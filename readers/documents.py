@@ -76,7 +76,9 @@ _TRANSLATION_HEADER = re.compile(
 # What digest.publish writes at the top of index.html and each day's digest.html.
 _PAGE_HEADER = re.compile(
     r'\A<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport"[^\n]*\n'
-    r"<title>Digest(?: — \d{4}-\d{2}-\d{2})?</title>\n"
+    # Pages name their generator; earlier ones are known by their title.
+    r'(?:<meta name="generator" content="digest">\n<title>[^\n]*</title>\n'
+    r"|<title>Digest(?: — \d{4}-\d{2}-\d{2})?</title>\n)"
     r'<link rel="alternate" type="application/atom\+xml"'
 )
 _SNIFF_BYTES = 64 * 1024

@@ -24,6 +24,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tiny models spend their time in per-op overhead, which extra threads only add to;
     # read by torch at import, here and in every CLI subprocess the tests start.
     os.environ["OMP_NUM_THREADS"] = "1"
+    # The installed package exposes only `digest_translate`; the Python processes the tests start
+    # themselves (`python -c "from digest... "`, `python -m digest`) import the source tree's packages
+    # by their short names, as pytest does (pythonpath = ["."]).
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
 
 @pytest.fixture(autouse=True)

@@ -86,7 +86,7 @@ def test_every_format_gives_one_entry_with_its_metadata_link(tiny_model_dir: Pat
     assert declaration["link"] == (inbox / "ur-udhr.pdf").resolve().as_uri()
     for item in digest["items"]:
         assert item["summary"].strip()
-    assert result.stdout.startswith("digest: 6 of 6 files") and "; 0 failed;" in result.stdout
+    assert result.stdout.startswith("digest: 6 of 6 files") and " 0 failed;" in result.stdout
 
 
 def test_a_missing_extra_fails_only_its_files_with_the_pip_command(tiny_model_dir: Path, tmp_path: Path) -> None:

@@ -191,7 +191,8 @@ def test_running_inside_the_inbox_never_reads_its_own_output(tiny_model_dir: Pat
     assert len(archived) == 3  # digest.md and two translations
     assert all(r.startswith("written by digest (") for r in archived.values())
     pages = {p: r for p, r in skipped.items() if p.startswith("archive/") and p.endswith(".html")}
-    assert sorted(pages) == sorted(["archive/index.html", f"archive/{day.name}/digest.html"])
+    translation_pages = [f"archive/{day.name}/translations/{Path(name).stem}.en.html" for name in (HINDI, URDU)]
+    assert sorted(pages) == sorted(["archive/index.html", f"archive/{day.name}/digest.html", *translation_pages])
     assert set(pages.values()) == {"written by digest (a digest's web page): its output is never read as input"}
 
 

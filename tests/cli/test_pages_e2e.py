@@ -85,7 +85,7 @@ def test_operator_diagnostics_stay_off_the_pages_unless_asked(tiny_model_dir: Pa
     inbox, out = tmp_path / "private-inbox", tmp_path / "out"
     inbox.mkdir()
     (inbox / "ur.txt").write_text(f"{URDU_1}\n{URDU_2}\n", encoding="utf-8")
-    # Chinese, whose model is missing: the failure names --model-dir, DIGEST_MODEL_DIR and local paths.
+    # Chinese, whose model is missing: the failure names the command that fetches it, --model-dir and local paths.
     (inbox / "broken.txt").write_text("北京今天宣布了新的城市交通计划。市民可以免费乘坐公共汽车。\n", encoding="utf-8")
     _run(inbox, out, tiny_model_dir, failures=1)
     day, digest = load_digest(out)
@@ -100,4 +100,4 @@ def test_operator_diagnostics_stay_off_the_pages_unless_asked(tiny_model_dir: Pa
 
     _run(inbox, out, tiny_model_dir, "--show-diagnostics", failures=1)
     shown = (day / "digest.html").read_text(encoding="utf-8")
-    assert "broken.txt" in shown and "DIGEST_MODEL_DIR" in shown
+    assert "broken.txt" in shown and "digest models download" in shown and "--model-dir" in shown

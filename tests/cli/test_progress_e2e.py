@@ -59,8 +59,14 @@ def test_verbose_logs_every_stage_with_its_timing_and_the_summary_counts_skipped
 
 def _render(events: Callable[[Any], None]) -> str:
     """The last frame the bar drew for `events` (the terminal's bytes, no colour)."""
+    import logging
+    import sys
+
     import cli
 
+    # A CliRunner run earlier in this process leaves the root logger writing to its own stream,
+    # closed since; the command line itself always starts from stderr.
+    logging.basicConfig(stream=sys.stderr, force=True)
     screen = StringIO()
     console = Console(file=screen, force_terminal=True, width=140, color_system=None)
     with cli._progress(True, console=console) as progress:

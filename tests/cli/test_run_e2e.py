@@ -42,7 +42,7 @@ def test_run_writes_one_entry_per_sample(sample_run: tuple[Path, object]) -> Non
     for item in digest["items"]:
         assert set(item) == {
             "path", "title", "language", "languages", "confidence", "route", "model",
-            "summary", "source_url", "link", "translation",
+            "summary", "source_url", "link", "translation", "original_title", "published",
         }
         assert item["summary"].strip()
         assert (day / item["translation"]).is_file()
@@ -142,8 +142,9 @@ def test_no_models_and_no_hub_fails_fast_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: model ")
-    assert "--model-dir" in lines[0]
+    # Every model the samples need, named at once, with the command that fetches them.
+    assert lines[0].startswith("error: 4 models not available ")
+    assert "digest models download" in lines[0] and "--summarizer extractive" in lines[0]
     assert "Traceback" not in result.stderr
 
 

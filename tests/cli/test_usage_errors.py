@@ -33,7 +33,7 @@ def assert_one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["run"], "missing argument 'paths': see `digest run --help`"),
+        (["run"], "missing argument 'PATH': see `digest run --help`"),
         (["run", "--beams", "many", "."], "invalid value for '--beams'"),
         (["run", "--no-such-option", "."], "no such option: --no-such-option"),
         (["frobnicate"], "no such command 'frobnicate': see `digest --help`"),

@@ -134,7 +134,7 @@ def test_the_digest_lists_each_languages_share_of_the_letters() -> None:
     [outcome] = list(process([item], stages=stages, engine=LocalEngine(), memory=None))
     [done] = outcome.finished
     assert pickle.loads(pickle.dumps(done)) == done
-    entry = record(done, translation="translations/doc.en.md").entry
+    entry = record(done, translation="translations/doc.en.md", date="2024-04-02").entry
     assert (entry.language, entry.model, entry.languages) == ("ur", UR, item.languages)
 
     text = digest_to_json(Digest("2024-04-02T03:00:00+00:00", "2024-04-02", (), (entry,)))

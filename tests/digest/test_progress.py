@@ -181,6 +181,8 @@ def test_downloading_is_announced_only_when_the_hub_is_asked(
         return str(fetched)
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    # The hub itself: what a download returns (tests/cli/test_models_e2e.py runs a real one against a local hub).
+    monkeypatch.setattr("seq2seq.hub.download_model", lambda model_id, **_: (fetched, {}))
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     heard: list[tuple[str, str]] = []
     with listening(lambda name, detail: heard.append((name, detail))):
