@@ -216,9 +216,7 @@ def _digest_body(d: Digest, *, base: str, pages: Container[str] | None, diagnost
         elif d.failures:
             # Why a file failed is for the operator (digest.md, digest.json, the terminal): the
             # reasons name flags, environment variables and local paths.
-            count = len(d.failures)
-            noun = "document" if count == 1 else "documents"
-            out.append(f'<p class="notice">{count} {noun} could not be processed.</p>\n')
+            out.append(f'<p class="notice">{failure_notice(d)}</p>\n')
     if d.skipped and diagnostics:
         out.append("<section>\n<h2>Skipped</h2>\n<ul>\n")
         out += [
@@ -227,6 +225,12 @@ def _digest_body(d: Digest, *, base: str, pages: Container[str] | None, diagnost
         ]
         out.append("</ul>\n</section>\n")
     return "".join(out)
+
+
+def failure_notice(d: Digest) -> str:
+    """What readers are told of a day's failures: how many, never why (that names paths and options)."""
+    count = len(d.failures)
+    return f"{count} {'document' if count == 1 else 'documents'} could not be processed."
 
 
 def reader_overview(d: Digest) -> str:

@@ -22,7 +22,7 @@ from core.names import display_path
 from core.records import Digest
 from digest.atomic import write_text_atomic
 from digest.incremental import TRANSLATIONS
-from digest.pages import FEED_TITLE, day_html, index_html
+from digest.pages import FEED_TITLE, day_html, failure_notice, index_html
 from digest.render import (
     clean_text,
     digest_from_json,
@@ -172,8 +172,7 @@ def feed_content_html(d: Digest, *, diagnostics: bool = False) -> str:
             f'<p dir="auto">{heading} ({language})<br>{_h(" ".join(clean_text(entry.summary).split()))}</p>'
         )
     if d.failures and not diagnostics:
-        noun = "document" if len(d.failures) == 1 else "documents"
-        out.append(f"<p>{len(d.failures)} {noun} could not be processed.</p>")
+        out.append(f"<p>{_h(failure_notice(d))}</p>")
     elif d.failures:
         out.append("<p>Failures:</p><ul>")
         out += [f'<li dir="auto">{_h(display_path(f.path))} — {_h(f.error)}</li>' for f in d.failures]
