@@ -207,24 +207,23 @@ def _digest_body(d: Digest, *, base: str, pages: Container[str] | None, diagnost
             _entry_html(entry, base=base, date=d.date, pages=pages, diagnostics=diagnostics) for entry in d.items
         ]
         if d.failures and diagnostics:
-            out.append("<section>\n<h2>Failures</h2>\n<ul>\n")
-            out += [
-                f'<li><span dir="auto">{_h(display_path(f.path))}</span> — <span dir="auto">{_h(f.error)}</span></li>\n'
-                for f in d.failures
-            ]
-            out.append("</ul>\n</section>\n")
+            out.append(_path_list("Failures", [(f.path, f.error) for f in d.failures]))
         elif d.failures:
             # Why a file failed is for the operator (digest.md, digest.json, the terminal): the
             # reasons name flags, environment variables and local paths.
             out.append(f'<p class="notice">{failure_notice(d)}</p>\n')
     if d.skipped and diagnostics:
-        out.append("<section>\n<h2>Skipped</h2>\n<ul>\n")
-        out += [
-            f'<li><span dir="auto">{_h(display_path(s.path))}</span> — <span dir="auto">{_h(s.reason)}</span></li>\n'
-            for s in d.skipped
-        ]
-        out.append("</ul>\n</section>\n")
+        out.append(_path_list("Skipped", [(s.path, s.reason) for s in d.skipped]))
     return "".join(out)
+
+
+def _path_list(heading: str, rows: Sequence[tuple[str, str]]) -> str:
+    """An operator's section: each file's path and why."""
+    items = "".join(
+        f'<li><span dir="auto">{_h(display_path(path))}</span> — <span dir="auto">{_h(why)}</span></li>\n'
+        for path, why in rows
+    )
+    return f"<section>\n<h2>{heading}</h2>\n<ul>\n{items}</ul>\n</section>\n"
 
 
 def failure_notice(d: Digest) -> str:

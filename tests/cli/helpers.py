@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,12 @@ def load_digest(out: Path) -> tuple[Path, dict[str, Any]]:
     days = sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
     assert len(days) == 1, days
     return days[0], json.loads((days[0] / "digest.json").read_text(encoding="utf-8"))
+
+
+def inbox_of(tmp_path: Path, *names: str) -> Path:
+    """A folder `tmp_path/inbox` holding copies of the named samples."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for name in names:
+        shutil.copy(SAMPLES / name, folder / name)
+    return folder

@@ -9,19 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import SAMPLES, load_digest, run_cli
+from tests.cli.helpers import SAMPLES, inbox_of, load_digest, run_cli
 
 HINDI = "hi-quang-nam-party-members-2024.txt"
 URDU = "ur-hai-duong-organising-committee-q1-2024.txt"
 EXTRACTIVE = ("--summarizer", "extractive", "--fast")
-
-
-def _inbox(tmp_path: Path, *names: str) -> Path:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    for name in names:
-        shutil.copy(SAMPLES / name, inbox / name)
-    return inbox
 
 
 def _everything_written(out: Path) -> str:
@@ -37,7 +29,7 @@ def test_detect_refuses_links_out_of_the_inputs_and_follows_them_on_request(tmp_
     outside = tmp_path / "elsewhere" / HINDI
     outside.parent.mkdir()
     shutil.copy(SAMPLES / HINDI, outside)
-    inbox = _inbox(tmp_path)
+    inbox = inbox_of(tmp_path)
     (inbox / "passwd.txt").symlink_to("/etc/passwd")
     (inbox / "status.txt").symlink_to("/proc/self/status")
     (inbox / "article.txt").symlink_to(outside)
@@ -63,7 +55,7 @@ def test_detect_refuses_links_out_of_the_inputs_and_follows_them_on_request(tmp_
 
 @pytest.mark.e2e
 def test_run_publishes_nothing_from_a_link_out_of_the_inputs(tiny_model_dir: Path, tmp_path: Path) -> None:
-    inbox = _inbox(tmp_path, HINDI)
+    inbox = inbox_of(tmp_path, HINDI)
     (inbox / "x.txt").symlink_to("/etc/passwd")
     (inbox / "status.txt").symlink_to("/proc/self/status")
     out = tmp_path / "out"
@@ -118,7 +110,7 @@ def test_translate_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 def test_a_mistyped_input_leaves_the_days_digest_alone(tiny_model_dir: Path, tmp_path: Path) -> None:
-    inbox = _inbox(tmp_path, HINDI)
+    inbox = inbox_of(tmp_path, HINDI)
     out = tmp_path / "out"
     good = run_cli("run", inbox, "--model-dir", tiny_model_dir, "--out", out, *EXTRACTIVE)
     assert good.returncode == 0, good.stderr
@@ -149,7 +141,7 @@ def test_detect_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_an_input_that_is_the_output_folder_is_a_usage_error(tmp_path: Path) -> None:
-    inbox = _inbox(tmp_path, HINDI)
+    inbox = inbox_of(tmp_path, HINDI)
     result = run_cli("run", ".", "--out", inbox, *EXTRACTIVE, cwd=inbox)
     assert result.returncode == 2
     assert result.stderr == (
@@ -164,7 +156,7 @@ def test_an_input_that_is_the_output_folder_is_a_usage_error(tmp_path: Path) -> 
 
 @pytest.mark.e2e
 def test_running_inside_the_inbox_never_reads_its_own_output(tiny_model_dir: Path, tmp_path: Path) -> None:
-    inbox = _inbox(tmp_path, HINDI, URDU)
+    inbox = inbox_of(tmp_path, HINDI, URDU)
     counts = []
     for _ in range(3):
         result = run_cli("run", ".", "--model-dir", tiny_model_dir, *EXTRACTIVE, cwd=inbox)

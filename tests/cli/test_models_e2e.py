@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.checkpoints import BART_MODEL, MARIAN_MODELS, NLLB_MODEL
-from tests.cli.helpers import SAMPLES, load_digest, run_cli
+from tests.cli.helpers import SAMPLES, inbox_of, load_digest, run_cli
 from tests.fakehub import FakeHub, serve
 
 pytestmark = pytest.mark.e2e
@@ -50,14 +50,6 @@ def cache(tmp_path: Path) -> dict[str, str]:
 def online(hub: FakeHub, cache: dict[str, str]) -> dict[str, str]:
     """The environment of a process that reaches `hub` as the Hugging Face hub."""
     return {"HF_ENDPOINT": hub.url, "HF_HUB_OFFLINE": "0", **cache}
-
-
-def inbox_of(tmp_path: Path, *names: str) -> Path:
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    for name in names:
-        shutil.copy(SAMPLES / name, folder / name)
-    return folder
 
 
 def files_under(folder: Path) -> set[str]:
