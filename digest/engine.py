@@ -23,6 +23,11 @@ class Engine(Protocol):
         """How many calls of one stage run at once; the driver may split work that no model runs that many ways."""
         ...
 
+    @property
+    def depth(self) -> int:
+        """How many windows the driver keeps in flight: 1 sends a window once the last one is back."""
+        ...
+
     def call(self, stage: Callable[[In], Out], request: In) -> Out:
         """Run one stage call and return its output.
 
@@ -92,6 +97,7 @@ class LocalEngine:
     """
 
     width = 1  # one call of a stage at a time (summaries beside translation, in the other thread)
+    depth = 1  # one window translating: its calls run in the driver's thread
 
     def __init__(self) -> None:
         self._background: _Worker | None = None

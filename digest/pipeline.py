@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -46,7 +47,16 @@ from core.records import (
 )
 from core.segment import segment_text
 from digest.atomic import sweep_temporaries, write_text_atomic
-from digest.cached import DEFAULT_CHUNK_SIZE, Cached, MemoryKey, translate_cached
+from digest.cached import (
+    DEFAULT_CHUNK_SIZE,
+    Cached,
+    InFlight,
+    MemoryKey,
+    PendingTranslation,
+    Send,
+    finish_cached,
+    start_cached,
+)
 from digest.engine import Engine, LocalEngine
 from digest.preflight import ensure_models
 from digest.progress import NoProgress, Progress, TextMeter
@@ -63,6 +73,7 @@ from digest.stages import (
     Segmented,
     SegmentRequest,
     SummarizeRequest,
+    TranslateRequest,
     TranslateStage,
     check,
     detect,
@@ -430,40 +441,81 @@ def process(
     """Translate and summarize documents, one window of a route at a time, yielding each window's outcome.
 
     A window's summaries go to the engine's background (`Engine.submit`) and run while the next
-    window translates, so the two stages share the machine; outcomes are yielded as each window's
-    summaries come back. The memory (None: none) is looked up before a window's segments go out and
-    written as each chunk comes back; the caller records each outcome as it is yielded. Translated
-    text is reported to `progress` against the total the caller reported (text_to_translate).
+    window translates, so the two stages share the machine; outcomes are yielded in window order as
+    each window's summaries come back. On an engine that keeps several windows in flight
+    (`Engine.depth`), the next windows' segments go out before a window's translations are back, so
+    every worker has work; a segment an earlier window is still translating is taken from it, as it
+    would be from the memory, so the calls and the digest are the same at every depth. The memory
+    (None: none) is looked up before a window's segments go out and written as each chunk comes back;
+    the caller records each outcome as it is yielded. Translated text is reported to `progress`
+    against the total the caller reported (text_to_translate).
     """
     progress = progress or NoProgress()
     clock = clock or StageClock()
+    depth = max(1, getattr(engine, "depth", 1))
+    in_flight = InFlight() if memory is not None and depth > 1 else None
+    send = _sender(engine, stages.translate, eager=depth > 1)
     groups: dict[tuple[str, str | None, str | None], list[Detected]] = {}
     for item in detected:
         groups.setdefault(item.route.key, []).append(item)
-    pending: _Summarizing | None = None
+    translating: deque[_Translating | WindowOutcome] = deque()
+    summarizing: deque[_Summarizing] = deque()
+
+    def finish_oldest() -> Iterator[WindowOutcome]:
+        started = translating.popleft()
+        if isinstance(started, WindowOutcome):  # the whole window failed as it was sent
+            yield started
+            return
+        with clock("translate"):
+            translated = _finish_stage(started, stages=stages, engine=engine, memory=memory, send=send,
+                                       in_flight=in_flight, progress=progress)
+        started.meter.finish()
+        _log_window(started.window, translated, seconds=started.seconds + clock.last)
+        if isinstance(translated, WindowOutcome):  # the whole window failed
+            yield translated
+            return
+        summarizing.append(_Summarizing(
+            started.window, *translated, engine.submit(stages.summarize.summarize, SummarizeRequest(
+                tuple(t.text for t in translated[0].translations)
+            )),
+        ))
+        while len(summarizing) > depth:
+            yield _finish(summarizing.popleft(), stages=stages, progress=progress)
+
     for items in groups.values():
         # Windows, chunks and summary calls do not depend on the engine: a model's output can depend
         # on what shares its batch, and both engines must give the same digest.
         for window in windows(items, size=WINDOW_SEGMENTS):
             meter = TextMeter(progress, sum(text_to_translate(item) for item in window))
             with clock("translate"):
-                translated = _translate_stage(window, stages=stages, engine=engine, memory=memory,
-                                              progress=progress, meter=meter)
-            meter.finish()
-            _log_window(window, translated, seconds=clock.last)
-            if isinstance(translated, WindowOutcome):  # the whole window failed
-                yield translated
-                continue
-            summarizing = _Summarizing(
-                window, *translated, engine.submit(stages.summarize.summarize, SummarizeRequest(
-                    tuple(t.text for t in translated[0].translations)
-                )),
-            )
-            if pending is not None:
-                yield _finish(pending, stages=stages, progress=progress)
-            pending = summarizing
-    if pending is not None:
-        yield _finish(pending, stages=stages, progress=progress)
+                translating.append(_start_stage(window, stages=stages, engine=engine, memory=memory, send=send,
+                                                in_flight=in_flight, progress=progress, meter=meter))
+            if isinstance(translating[-1], _Translating):
+                translating[-1].seconds = clock.last
+            else:
+                meter.finish()
+            while len(translating) >= depth:
+                yield from finish_oldest()
+    while translating:
+        yield from finish_oldest()
+    while summarizing:
+        yield _finish(summarizing.popleft(), stages=stages, progress=progress)
+
+
+def _sender(engine: Engine, stage: TranslateStage, *, eager: bool) -> Send:
+    """How a window's chunks go out: read lazily from `engine.map`, or all started at once (`eager`).
+
+    Eager when several windows are in flight: a window's calls must be on their way before the
+    driver turns to the next window.
+    """
+    if not eager:
+        return lambda requests: engine.map(stage.translate, requests)
+
+    def send(requests: list[TranslateRequest]) -> Iterator[tuple[str, ...]]:
+        futures = [engine.submit(stage.translate, request) for request in requests]
+        return (future.result() for future in futures)
+
+    return send
 
 
 def _balanced_parts(texts: Sequence[str], count: int) -> list[list[int]]:
@@ -489,16 +541,28 @@ class _Summarizing:
     summaries: Future[tuple[str, ...]]
 
 
-def _translate_stage(
+@dataclass(eq=False)
+class _Translating:
+    """A window whose segments are on their way to the translate stage."""
+
+    window: Sequence[Detected]
+    work: _WindowWork
+    meter: TextMeter
+    seconds: float = 0.0  # the driver's time sending it, for the --verbose log
+
+
+def _start_stage(
     window: Sequence[Detected],
     *,
     stages: RunStages,
     engine: Engine,
     memory: TranslationMemory | None,
+    send: Send,
+    in_flight: InFlight | None,
     progress: Progress,
     meter: TextMeter,
-) -> tuple[WindowTranslation, str | None] | WindowOutcome:
-    """Translate one window of documents sharing a route; a failure fails the whole window."""
+) -> _Translating | WindowOutcome:
+    """Send one window of documents sharing a route to the translate stage; a failure fails the whole window."""
     for item in window:
         progress.file_started(str(item.document.path))
     try:
@@ -506,12 +570,32 @@ def _translate_stage(
             for model_id in _models(window):
                 engine.call(stages.translate.revision, model_id)  # loaded now (announced), not mid-translation
             progress.phase("translating", f"{', '.join(_models(window))} · {_count(len(window), 'document')}")
-        return translate_window(
+        work = start_window(
             [item.document for item in window], route=window[0].route, stage=stages.translate, engine=engine,
             memory=memory, on_text=meter, paragraph_routes=[item.paragraph_routes for item in window],
+            send=send, in_flight=in_flight,
         )
     except Exception as exc:
         return _failed(window, exc, progress)
+    return _Translating(window, work, meter)
+
+
+def _finish_stage(
+    started: _Translating,
+    *,
+    stages: RunStages,
+    engine: Engine,
+    memory: TranslationMemory | None,
+    send: Send,
+    in_flight: InFlight | None,
+    progress: Progress,
+) -> tuple[WindowTranslation, str | None] | WindowOutcome:
+    """Wait for a window's translations; a failure fails the whole window."""
+    try:
+        return finish_window(started.work, stage=stages.translate, engine=engine, memory=memory, send=send,
+                             on_text=started.meter, in_flight=in_flight)
+    except Exception as exc:
+        return _failed(started.window, exc, progress)
 
 
 def _finish(pending: _Summarizing, *, stages: RunStages, progress: Progress) -> WindowOutcome:
@@ -601,55 +685,145 @@ def translate_window(
     memory for its model, and every document rebuilt with its paragraphs in order. `on_text` gets the
     characters of source text finished as each chunk comes back.
     """
-    per_doc = list(paragraph_routes) if paragraph_routes is not None else [() for _ in documents]
-    if not any(per_doc):
-        return _translate_one_route(
-            documents, route=route, stage=stage, engine=engine, memory=memory, on_text=on_text,
-            chunk_size=chunk_size,
-        )
-    # A paragraph's route: its own, or the main one for a document with a single route.
-    def route_of(doc: int, paragraph: int) -> ModelRoute:
-        routes = per_doc[doc]
-        return routes[paragraph] if paragraph < len(routes) else route
+    send = _sender(engine, stage, eager=False)
+    work = start_window(documents, route=route, stage=stage, engine=engine, memory=memory, on_text=on_text,
+                        chunk_size=chunk_size, paragraph_routes=paragraph_routes, send=send)
+    return finish_window(work, stage=stage, engine=engine, memory=memory, send=send, on_text=on_text)
 
-    needed: dict[tuple[str, str | None, str | None], ModelRoute] = {}
-    for doc, routes in enumerate(per_doc):
-        for r in routes or (route,):
-            needed.setdefault(r.key, r)
-    pieces: list[list[tuple[Segment, str]]] = [[] for _ in documents]
-    sent = [0] * len(documents)
+
+@dataclass(eq=False)
+class _RouteWork:
+    """One route's share of a window: the documents using it, their segments for it, and the calls."""
+
+    route: ModelRoute
+    users: list[int]
+    segments: list[list[Segment]]
+    revision: str
+    pending: PendingTranslation
+
+
+@dataclass(eq=False)
+class _WindowWork:
+    """A window's translation under way (start_window); finish_window waits for it and rebuilds the documents."""
+
+    documents: Sequence[Document]
+    route: ModelRoute
+    routes: list[_RouteWork]
+    single: Segmented | None = None  # one route for every paragraph: rebuilt from these segments
+    identity: list[list[tuple[Segment, str]]] | None = None  # paragraphs passed through, per document
+    english: list[Translation] | None = None  # English documents passed through whole
+
+
+def start_window(
+    documents: Sequence[Document],
+    *,
+    route: ModelRoute,
+    stage: TranslateStage,
+    engine: Engine,
+    memory: TranslationMemory | None,
+    send: Send,
+    on_text: Callable[[int], None] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    paragraph_routes: Sequence[tuple[ModelRoute, ...]] | None = None,
+    in_flight: InFlight | None = None,
+) -> _WindowWork:
+    """Segment a window's documents per route, look them up and send what the memory lacks (translate_window)."""
+    per_doc = list(paragraph_routes) if paragraph_routes is not None else [() for _ in documents]
+    routes: list[_RouteWork] = []
+    work = _WindowWork(documents, route, routes)
+    try:
+        if not any(per_doc):
+            if route.route is Route.IDENTITY or route.model_id is None:
+                work.english = identity(documents)
+                return work
+            work.single = _segment(engine, stage, route.model_id, tuple(d.body for d in documents))
+            routes.append(_RouteWork(route, list(range(len(documents))), [], work.single.revision, _through_memory(
+                work.single.texts, route=route, revision=work.single.revision, memory=memory, send=send,
+                on_text=on_text, chunk_size=chunk_size, in_flight=in_flight,
+            )))
+            return work
+
+        # A paragraph's route: its own, or the main one for a document with a single route.
+        def route_of(doc: int, paragraph: int) -> ModelRoute:
+            routes_here = per_doc[doc]
+            return routes_here[paragraph] if paragraph < len(routes_here) else route
+
+        needed: dict[tuple[str, str | None, str | None], ModelRoute] = {}
+        for doc, routes_here in enumerate(per_doc):
+            for r in routes_here or (route,):
+                needed.setdefault(r.key, r)
+        work.identity = [[] for _ in documents]
+        for r in needed.values():
+            if r.route is Route.IDENTITY or r.model_id is None:
+                for doc, document in enumerate(documents):
+                    work.identity[doc] += [
+                        (s, s.text) for s in segment_text(document.body) if route_of(doc, s.paragraph).key == r.key
+                    ]
+                continue
+            users = [doc for doc, routes_here in enumerate(per_doc) if r.key in {x.key for x in routes_here or (route,)}]
+            segmented = _segment(engine, stage, r.model_id, tuple(documents[d].body for d in users))
+            mine = [
+                [s for s in segments if route_of(doc, s.paragraph).key == r.key]
+                for doc, segments in zip(users, segmented.segments)
+            ]
+            routes.append(_RouteWork(r, users, mine, segmented.revision, _through_memory(
+                [s.text for segments in mine for s in segments], route=r, revision=segmented.revision,
+                memory=memory, send=send, on_text=on_text, chunk_size=chunk_size, in_flight=in_flight,
+            )))
+    except BaseException:
+        _release(routes, in_flight)
+        raise
+    return work
+
+
+def finish_window(
+    work: _WindowWork,
+    *,
+    stage: TranslateStage,
+    engine: Engine,
+    memory: TranslationMemory | None,
+    send: Send,
+    on_text: Callable[[int], None] | None = None,
+    in_flight: InFlight | None = None,
+) -> tuple[WindowTranslation, str | None]:
+    """Wait for a window's translations, storing each chunk as it comes back, and rebuild its documents."""
+    if work.english is not None:
+        return WindowTranslation(work.english, 0, 0), None
     translated = from_cache = 0
+    results: list[Cached] = []
+    try:
+        for r in work.routes:
+            result = finish_cached(r.pending, memory=memory, send=send, on_progress=on_text, in_flight=in_flight)
+            results.append(result)
+            translated += result.translated
+            from_cache += result.from_cache
+    finally:
+        _release(work.routes, in_flight)
+    if work.single is not None:
+        return WindowTranslation(rebuild(work.single, results[0].texts), translated, from_cache), work.single.revision
+    pieces = work.identity or [[] for _ in work.documents]
+    sent = [0] * len(work.documents)
     revisions: dict[str | None, str] = {}
-    for r in needed.values():
-        if r.route is Route.IDENTITY or r.model_id is None:
-            for doc, document in enumerate(documents):
-                pieces[doc] += [
-                    (s, s.text) for s in segment_text(document.body) if route_of(doc, s.paragraph).key == r.key
-                ]
-            continue
-        users = [doc for doc, routes in enumerate(per_doc) if r.key in {x.key for x in routes or (route,)}]
-        segmented = _segment(engine, stage, r.model_id, tuple(documents[d].body for d in users))
-        revisions[r.model_id] = segmented.revision
-        mine = [
-            [s for s in segments if route_of(doc, s.paragraph).key == r.key]
-            for doc, segments in zip(users, segmented.segments)
-        ]
-        flat = [s.text for segments in mine for s in segments]
-        result = _through_memory(
-            flat, route=r, revision=segmented.revision, stage=stage, engine=engine, memory=memory,
-            on_text=on_text, chunk_size=chunk_size,
-        )
-        translated += result.translated
-        from_cache += result.from_cache
+    for r, result in zip(work.routes, results):
+        revisions[r.route.model_id] = r.revision
         english = iter(result.texts)
-        for doc, segments in zip(users, mine):
+        for doc, segments in zip(r.users, r.segments):
             pieces[doc] += [(s, next(english)) for s in segments]
             sent[doc] += len(segments)
     translations = [rebuild_paragraphs(p, segments=n) for p, n in zip(pieces, sent)]
     revision = None
+    route = work.route
     if route.model_id is not None and route.route is not Route.IDENTITY:
         revision = revisions.get(route.model_id) or engine.call(stage.revision, route.model_id)
     return WindowTranslation(translations, translated, from_cache), revision
+
+
+def _release(routes: Sequence[_RouteWork], in_flight: InFlight | None) -> None:
+    """Segments of a window that ended (finished or failed) are no longer in flight."""
+    for r in routes:
+        r.pending.finished = True
+        if in_flight is not None:
+            in_flight.remove(r.pending)
 
 
 def _through_memory(
@@ -657,43 +831,23 @@ def _through_memory(
     *,
     route: ModelRoute,
     revision: str,
-    stage: TranslateStage,
-    engine: Engine,
     memory: TranslationMemory | None,
+    send: Send,
     on_text: Callable[[int], None] | None,
     chunk_size: int,
-) -> Cached:
-    """Translate one route's segments: the memory first, then the translate stage for what it lacks."""
+    in_flight: InFlight | None,
+) -> PendingTranslation:
+    """Send one route's segments: the memory first, then the translate stage for what it lacks."""
     assert route.model_id is not None  # identity routes never reach the model
-    return translate_cached(
+    return start_cached(
         texts,
         key=MemoryKey(route.model_id, revision, route.source_code),
         memory=memory,
-        send=lambda requests: engine.map(stage.translate, requests),
+        send=send,
         chunk_size=chunk_size,
         on_progress=on_text,
+        in_flight=in_flight,
     )
-
-
-def _translate_one_route(
-    documents: Sequence[Document],
-    *,
-    route: ModelRoute,
-    stage: TranslateStage,
-    engine: Engine,
-    memory: TranslationMemory | None,
-    on_text: Callable[[int], None] | None,
-    chunk_size: int,
-) -> tuple[WindowTranslation, str | None]:
-    if route.route is Route.IDENTITY or route.model_id is None:
-        return WindowTranslation(identity(documents), 0, 0), None
-    segmented = _segment(engine, stage, route.model_id, tuple(d.body for d in documents))
-    result = _through_memory(
-        segmented.texts, route=route, revision=segmented.revision, stage=stage, engine=engine, memory=memory,
-        on_text=on_text, chunk_size=chunk_size,
-    )
-    translations = rebuild(segmented, result.texts)
-    return WindowTranslation(translations, result.translated, result.from_cache), segmented.revision
 
 
 def _segment(engine: Engine, stage: TranslateStage, model_id: str, bodies: tuple[str, ...]) -> Segmented:

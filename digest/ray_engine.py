@@ -10,8 +10,11 @@ rerun resumes. Only where the stage calls run differs:
     call, so a model loads once per node, not once per call. A CTranslate2 conversion is cached in
     the model's folder and guarded by a file lock (seq2seq.convert), so it happens once per node.
   - plain stage functions (detection) run as Ray tasks.
-  - `map` sends every request out before waiting for the first, so a window's chunks translate on
-    every node at once; `submit` lets a window's summaries run while the next window translates.
+  - the driver keeps a few windows in flight (`depth`): their chunks go out at once, each to the
+    actor of its pool with the fewest calls waiting, so every node has work while one window's
+    results are recorded and the next is segmented; `submit` lets a window's summaries run while the
+    next windows translate. Segmenting and other light calls run on an actor's second thread, beside
+    the call decoding, so sending a window never waits for another's translation.
 
 A worker process that dies mid-call is restarted by Ray and the call retried (every stage call is a
 pure function of its frozen record), so the digest is complete and identical. A stage error comes
@@ -56,6 +59,9 @@ Out = TypeVar("Out")
 # Calls a `map` keeps in flight per actor of the pool: one decoding, one queued behind it, so an
 # actor never waits for the driver between two calls.
 IN_FLIGHT_PER_ACTOR = 2
+# Stage methods that run no model (or only a tokenizer): an actor runs them on its own thread, in
+# this concurrency group, beside the call it is decoding.
+LIGHT = frozenset({"segment", "revision", "usage"})
 
 # The folder holding `digest/`, `translate/` and the rest: the source tree, or `digest_translate/` installed.
 _PACKAGES_ROOT = Path(__file__).resolve().parent.parent
@@ -92,17 +98,19 @@ class StageActor:
         self.kind = kind
         self.model_id = model_id
         self._stage: TranslateStage | SummarizeStage | None = None
+        self._lock = threading.Lock()  # light calls run on a second thread
 
     def _built(self) -> TranslateStage | SummarizeStage:
-        if self._stage is None:
-            models = ModelHolder(self.options)
-            if self.role == "translate":
-                self._stage = TranslateStage(models)
-            else:
-                if self.kind == "abstractive":
-                    models.convert_ahead([self.model_id])
-                self._stage = SummarizeStage.load(models, kind=self.kind, model_id=self.model_id)
-        return self._stage
+        with self._lock:
+            if self._stage is None:
+                models = ModelHolder(self.options)
+                if self.role == "translate":
+                    self._stage = TranslateStage(models)
+                else:
+                    if self.kind == "abstractive":
+                        models.convert_ahead([self.model_id])
+                    self._stage = SummarizeStage.load(models, kind=self.kind, model_id=self.model_id)
+            return self._stage
 
     def call(self, method: str, request: Any) -> Any:
         """`stage.method(request)` on this worker's stage."""
@@ -147,7 +155,9 @@ class RayEngine:
                     "check --ray-address, or start the cluster with `ray start --head`"
                 ) from None
             self._started = True
-        self._actor_class = ray.remote(max_restarts=-1, max_task_retries=-1)(StageActor)
+        self._actor_class = ray.remote(
+            max_restarts=-1, max_task_retries=-1, concurrency_groups={"light": 1}
+        )(StageActor)
         self._task = ray.remote(_run_task).options(max_retries=3)
         self._pools: dict[tuple[str, str], _Pool] = {}
         self._lock = threading.Lock()
@@ -159,6 +169,11 @@ class RayEngine:
     def width(self) -> int:
         """The nodes a model's pool spans: calls of one stage that run at once."""
         return max(1, len(self._nodes()))
+
+    @property
+    def depth(self) -> int:
+        """Windows in flight: one per node, and one more being sent or recorded by the driver."""
+        return self.width + 1
 
     def call(self, stage: Callable[[In], Out], request: In) -> Out:
         """Run one stage call on the cluster and wait for its output."""
@@ -296,18 +311,35 @@ class RayEngine:
 
 
 class _Pool:
-    """A model's actors, handed calls in turn."""
+    """A model's actors: each call goes to the one with the fewest calls unfinished (in turn on a tie)."""
 
     def __init__(self, actors: list[Any]) -> None:
         self.actors = actors
+        self.waiting = [0] * len(actors)  # calls sent and not yet finished, per actor
         self._next = 0
         self._lock = threading.Lock()
 
     def next_actor(self) -> Any:
+        """The next actor in turn, for a call that is not counted (a light one)."""
         with self._lock:
             actor = self.actors[self._next % len(self.actors)]
             self._next += 1
             return actor
+
+    def send(self, method: str, request: Any) -> Any:
+        """Start `method(request)` on the least busy actor; its object ref."""
+        count = len(self.actors)
+        with self._lock:
+            index = min(range(count), key=lambda i: (self.waiting[i], (i - self._next) % count))
+            self._next = index + 1
+            self.waiting[index] += 1
+        ref = self.actors[index].call.remote(method, request)
+        ref.future().add_done_callback(lambda _done: self._finished(index))
+        return ref
+
+    def _finished(self, index: int) -> None:
+        with self._lock:
+            self.waiting[index] -= 1
 
 
 class _Remote:
@@ -326,13 +358,17 @@ class _Remote:
         return {}
 
     def send(self, method: str, request: Any) -> Any:
-        """Start `method(request)` on the next actor of the request's pool; its object ref."""
+        """Start `method(request)` on an actor of the request's pool; its object ref."""
         pool = self.engine._pool(self.pool_key(request), self.options, **self.extra())
-        return pool.next_actor().call.remote(method, request)
+        if method in LIGHT:
+            return pool.next_actor().call.options(concurrency_group="light").remote(method, request)
+        return pool.send(method, request)
 
     def each_actor(self, method: str, key: tuple[str, str]) -> list[Any]:
         pool = self.engine._pools.get(key)
-        return [self.engine._get(actor.call.remote(method, None)) for actor in (pool.actors if pool else [])]
+        light = {"concurrency_group": "light"} if method in LIGHT else {}
+        return [self.engine._get(actor.call.options(**light).remote(method, None))
+                for actor in (pool.actors if pool else [])]
 
     def wait(self, method: str, request: Any) -> Any:
         return self.engine._get(self.send(method, request))

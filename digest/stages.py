@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -177,6 +178,7 @@ class ModelHolder:
         self.options = options
         self._locations: dict[str, ModelLocation | ModelUnavailable] = {}
         self._translators: dict[str, Translator] = {}
+        self._loading = threading.RLock()  # a worker may segment on one thread while another translates
 
     def locate(self, model_id: str) -> ModelLocation:
         """The model's location, or the ModelUnavailable raised the first time it was looked up."""
@@ -207,20 +209,25 @@ class ModelHolder:
                 log.debug("%s is not converted ahead; it fails where it is used", model_id, exc_info=True)
 
     def translator(self, model_id: str) -> Translator:
-        """The translator for `model_id`, loaded on first use."""
+        """The translator for `model_id`, loaded on first use (once, whichever thread asks first)."""
         if model_id not in self._translators:
-            from translate.backends import get_translator
-
-            location = self.locate(model_id)
-            announce("loading", model_id)
-            self._translators[model_id] = get_translator(
-                self.options.backend,
-                location,
-                device=self.options.device,
-                num_beams=self.options.num_beams,
-                max_batch_tokens=self.options.max_batch_tokens,
-            )
+            with self._loading:
+                if model_id not in self._translators:
+                    self._translators[model_id] = self._load_translator(model_id)
         return self._translators[model_id]
+
+    def _load_translator(self, model_id: str) -> Translator:
+        from translate.backends import get_translator
+
+        location = self.locate(model_id)
+        announce("loading", model_id)
+        return get_translator(
+            self.options.backend,
+            location,
+            device=self.options.device,
+            num_beams=self.options.num_beams,
+            max_batch_tokens=self.options.max_batch_tokens,
+        )
 
     def summarizer(self, kind: str, model_id: str) -> Summarizer:
         """The summarizer `kind` ("abstractive" loads `model_id`), its model loaded now."""
