@@ -59,6 +59,10 @@ Out = TypeVar("Out")
 # Calls a `map` keeps in flight per actor of the pool: one decoding, one queued behind it, so an
 # actor never waits for the driver between two calls.
 IN_FLIGHT_PER_ACTOR = 2
+# Model calls a node runs at once, over all its actors: a translation decoding beside a window's
+# summaries, as the local engine runs them. More would share the node's cores for no gain; the rest
+# wait on the driver, so each goes to the first node with room.
+CALLS_PER_NODE = 2
 # Stage methods that run no model (or only a tokenizer): an actor runs them on its own thread, in
 # this concurrency group, beside the call it is decoding.
 LIGHT = frozenset({"segment", "revision", "usage"})
@@ -160,6 +164,7 @@ class RayEngine:
         )(StageActor)
         self._task = ray.remote(_run_task).options(max_retries=3)
         self._pools: dict[tuple[str, str], _Pool] = {}
+        self._nodes_busy = _NodeGate(CALLS_PER_NODE)
         self._lock = threading.Lock()
         self.nodes_used: set[str] = set()
 
@@ -172,8 +177,12 @@ class RayEngine:
 
     @property
     def depth(self) -> int:
-        """Windows in flight: one per node, and one more being sent or recorded by the driver."""
-        return self.width + 1
+        """Windows in flight: two per node, and one more being sent or recorded by the driver.
+
+        The driver plans that far ahead (segments, memory lookups); the node gate (CALLS_PER_NODE)
+        still lets each node run only two model calls at once, the rest waiting their turn.
+        """
+        return 2 * self.width + 1
 
     def call(self, stage: Callable[[In], Out], request: In) -> Out:
         """Run one stage call on the cluster and wait for its output."""
@@ -258,10 +267,12 @@ class RayEngine:
             if pool is None:
                 if options is None:
                     raise KeyError(key)
-                pool = self._pools[key] = _Pool(self._start_actors(options, key[0], **extra))
+                nodes = [str(node["NodeID"]) for node in self._nodes()]
+                pool = self._pools[key] = _Pool(self._start_actors(options, key[0], nodes, **extra), nodes,
+                                                self._nodes_busy)
             return pool
 
-    def _start_actors(self, options: ModelOptions, role: str, **extra: str) -> list[Any]:
+    def _start_actors(self, options: ModelOptions, role: str, nodes: list[str], **extra: str) -> list[Any]:
         """One actor per alive node, pinned there, asking for a share of the node's GPU if it has one.
 
         Pinned hard: with soft affinity Ray placed a pool's actors on a node still starting its workers'
@@ -270,7 +281,8 @@ class RayEngine:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         actors = []
-        for node in self._nodes():
+        alive = {str(node["NodeID"]): node for node in self._nodes()}
+        for node in (alive[n] for n in nodes):
             gpu = float(node.get("Resources", {}).get("GPU", 0)) > 0 and options.device != "cpu"
             actors.append(
                 self._actor_class.options(
@@ -310,36 +322,61 @@ class RayEngine:
             raise
 
 
-class _Pool:
-    """A model's actors: each call goes to the one with the fewest calls unfinished (in turn on a tie)."""
+class _NodeGate:
+    """Model calls running per node: a call waits for a node with room, then takes the least busy one."""
 
-    def __init__(self, actors: list[Any]) -> None:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._busy: dict[str, int] = {}
+        self._turn = 0
+        self._changed = threading.Condition()
+
+    def take(self, nodes: Sequence[str]) -> int:
+        """The index in `nodes` of the node this call runs on, once one has room."""
+        with self._changed:
+            while True:
+                room = [i for i, node in enumerate(nodes) if self._busy.get(node, 0) < self.limit]
+                if room:
+                    count = len(nodes)
+                    index = min(room, key=lambda i: (self._busy.get(nodes[i], 0), (i - self._turn) % count))
+                    self._turn = index + 1
+                    self._busy[nodes[index]] = self._busy.get(nodes[index], 0) + 1
+                    return index
+                self._changed.wait()
+
+    def give_back(self, node: str) -> None:
+        with self._changed:
+            self._busy[node] -= 1
+            self._changed.notify_all()
+
+
+class _Pool:
+    """A model's actors, one per node; a model call goes to the least busy node with room."""
+
+    def __init__(self, actors: list[Any], nodes: list[str], gate: _NodeGate) -> None:
         self.actors = actors
-        self.waiting = [0] * len(actors)  # calls sent and not yet finished, per actor
+        self.nodes = nodes
+        self.gate = gate
         self._next = 0
         self._lock = threading.Lock()
 
     def next_actor(self) -> Any:
-        """The next actor in turn, for a call that is not counted (a light one)."""
+        """The next actor in turn, for a light call (no model runs, so no room is taken)."""
         with self._lock:
             actor = self.actors[self._next % len(self.actors)]
             self._next += 1
             return actor
 
     def send(self, method: str, request: Any) -> Any:
-        """Start `method(request)` on the least busy actor; its object ref."""
-        count = len(self.actors)
-        with self._lock:
-            index = min(range(count), key=lambda i: (self.waiting[i], (i - self._next) % count))
-            self._next = index + 1
-            self.waiting[index] += 1
-        ref = self.actors[index].call.remote(method, request)
-        ref.future().add_done_callback(lambda _done: self._finished(index))
+        """Start `method(request)` on the actor of the least busy node with room; its object ref."""
+        index = self.gate.take(self.nodes)
+        try:
+            ref = self.actors[index].call.remote(method, request)
+        except BaseException:
+            self.gate.give_back(self.nodes[index])
+            raise
+        ref.future().add_done_callback(lambda _done: self.gate.give_back(self.nodes[index]))
         return ref
-
-    def _finished(self, index: int) -> None:
-        with self._lock:
-            self.waiting[index] -= 1
 
 
 class _Remote:

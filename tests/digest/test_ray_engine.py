@@ -159,3 +159,27 @@ def test_a_missing_model_reads_the_same_on_the_driver(engine: object) -> None:
         engine.call(_missing, "Some/model")  # type: ignore[attr-defined]
     assert str(raised.value) == str(ModelUnavailable("Some/model", "not in the model dir"))
     assert raised.value.model_id == "Some/model"
+
+
+# --- where model calls go ------------------------------------------------------------------------
+
+
+def test_model_calls_go_to_the_least_busy_node_and_wait_when_every_node_is_full() -> None:
+    import threading
+
+    from digest.ray_engine import _NodeGate
+
+    gate = _NodeGate(2)
+    nodes = ["node-a", "node-b"]
+    assert [gate.take(nodes) for _ in range(4)] == [0, 1, 0, 1]  # in turn while they are equally busy
+    taken: list[int] = []
+    waiting = threading.Thread(target=lambda: taken.append(gate.take(nodes)))
+    waiting.start()
+    waiting.join(timeout=0.5)
+    assert waiting.is_alive() and taken == []  # both nodes run two calls: the fifth waits on the driver
+    gate.give_back("node-b")
+    waiting.join(timeout=10)
+    assert taken == [1]  # the node with room
+    gate.give_back("node-a")
+    gate.give_back("node-a")
+    assert gate.take(nodes) == 0  # the least busy node first, whatever the turn
