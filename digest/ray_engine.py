@@ -5,16 +5,19 @@ what is unchanged, looks segments up in the translation memory, and records each
 store as its results come back, so a driver killed mid-run loses at most the calls in flight and a
 rerun resumes. Only where the stage calls run differs:
 
-  - models: each translation model in use gets a pool of actors, one per node, and the summarizer
-    one more pool; an actor builds its stage (digest.stages) once and loads its model on the first
-    call, so a model loads once per node, not once per call. A CTranslate2 conversion is cached in
-    the model's folder and guarded by a file lock (seq2seq.convert), so it happens once per node.
+  - models: the translators get a pool of actors, one per node, each holding every translation
+    model in use, and the summarizer one more pool; an actor builds its stage (digest.stages) once
+    and loads its models as the run starts, so a model loads once per node, not once per call, and
+    a node starts two worker processes however many languages the run has. A CTranslate2 conversion
+    is cached in the model's folder and guarded by a file lock (seq2seq.convert), so it happens once
+    per node.
   - plain stage functions (detection) run as Ray tasks.
-  - the driver keeps a few windows in flight (`depth`): their chunks go out at once, each to the
-    actor of its pool with the fewest calls waiting, so every node has work while one window's
-    results are recorded and the next is segmented; `submit` lets a window's summaries run while the
-    next windows translate. Segmenting and other light calls run on an actor's second thread, beside
-    the call decoding, so sending a window never waits for another's translation.
+  - the driver keeps two windows a node in flight (`depth`): their chunks go out in order, each
+    model call to a node not yet running one of its kind (CALLS_PER_NODE: one translation beside one
+    summary call, as the local engine runs them), so every node has work while one window's results
+    are recorded and the next is segmented; `submit` lets a window's summaries run while later
+    windows translate. Segmenting and other light calls run on an actor's second thread, beside the
+    call decoding, so sending a window never waits for another's translation.
 
 A worker process that dies mid-call is restarted by Ray and the call retried (every stage call is a
 pure function of its frozen record), so the digest is complete and identical. A stage error comes
@@ -59,10 +62,11 @@ Out = TypeVar("Out")
 # Calls a `map` keeps in flight per actor of the pool: one decoding, one queued behind it, so an
 # actor never waits for the driver between two calls.
 IN_FLIGHT_PER_ACTOR = 2
-# Model calls a node runs at once, over all its actors: a translation decoding beside a window's
-# summaries, as the local engine runs them. More would share the node's cores for no gain; the rest
-# wait on the driver, so each goes to the first node with room.
-CALLS_PER_NODE = 2
+# Model calls a node runs at once, per role: one translation decoding beside one summary call, as
+# the local engine runs them. More would share the node's cores for no gain and finish every window
+# later (its summaries wait for its translation); the rest wait on the driver, so each goes to the
+# first node with room.
+CALLS_PER_NODE = 1
 # Stage methods that run no model (or only a tokenizer): an actor runs them on its own thread, in
 # this concurrency group, beside the call it is decoding.
 LIGHT = frozenset({"segment", "revision", "usage"})
@@ -121,12 +125,22 @@ class StageActor:
         return getattr(self._built(), method)(request)
 
     def load(self, model_ids: Sequence[str]) -> str:
-        """Convert and load the models now (a missing or broken one raises); this actor's node id."""
+        """Convert and load the models now; this actor's node id.
+
+        A summarizer that is missing or broken raises. A translation model that is skips here and
+        fails where it is used, its documents only.
+        """
         stage = self._built()
         if isinstance(stage, TranslateStage) and isinstance(stage.models, ModelHolder):
             stage.models.convert_ahead(list(model_ids))
             for model_id in model_ids:
-                stage.models.translator(model_id)
+                try:
+                    runner = getattr(stage.models.translator(model_id), "runner", None)
+                    prepare = getattr(runner, "prepare", None)
+                    if prepare is not None:
+                        prepare()  # the weights and the tokenizer now, not on the first window's call
+                except DigestError:
+                    log.debug("%s did not load ahead; it fails where it is used", model_id, exc_info=True)
         return self.node()
 
     def node(self) -> str:
@@ -164,7 +178,7 @@ class RayEngine:
         )(StageActor)
         self._task = ray.remote(_run_task).options(max_retries=3)
         self._pools: dict[tuple[str, str], _Pool] = {}
-        self._nodes_busy = _NodeGate(CALLS_PER_NODE)
+        self._nodes_busy = _NodeGate(CALLS_PER_NODE)  # per node and role
         self._lock = threading.Lock()
         self.nodes_used: set[str] = set()
 
@@ -180,7 +194,7 @@ class RayEngine:
         """Windows in flight: two per node, and one more being sent or recorded by the driver.
 
         The driver plans that far ahead (segments, memory lookups); the node gate (CALLS_PER_NODE)
-        still lets each node run only two model calls at once, the rest waiting their turn.
+        still lets each node run one translation and one summary call at once, the rest waiting their turn.
         """
         return 2 * self.width + 1
 
@@ -246,17 +260,13 @@ class RayEngine:
             pool = self._pool(("summarize", ""), remote.options, **summarize.extra())
             summarizer_loads = [actor.load.remote([]) for actor in pool.actors]
         translator_loads = [
-            actor.load.remote([m]) for m in needed for actor in self._pool(("translate", m), remote.options).actors
-        ]
+            actor.load.remote(list(needed)) for actor in self._pool(("translate", ""), remote.options).actors
+        ] if needed else []
         # The summarizer is every document's: its error stops the run, as under the local engine.
         for ref in summarizer_loads:
             self.nodes_used.add(self._get(ref))
         for ref in translator_loads:
-            try:
-                self.nodes_used.add(self._get(ref))
-            except DigestError:
-                # A translation model that cannot load fails its own documents where it is used.
-                log.debug("a translation model did not load ahead; it fails where it is used", exc_info=True)
+            self.nodes_used.add(self._get(ref))
         return RunStages(translate, summarize)  # type: ignore[arg-type]
 
     # --- pools and calls ----------------------------------------------------------------------
@@ -269,7 +279,7 @@ class RayEngine:
                     raise KeyError(key)
                 nodes = [str(node["NodeID"]) for node in self._nodes()]
                 pool = self._pools[key] = _Pool(self._start_actors(options, key[0], nodes, **extra), nodes,
-                                                self._nodes_busy)
+                                                self._nodes_busy, role=key[0])
             return pool
 
     def _start_actors(self, options: ModelOptions, role: str, nodes: list[str], **extra: str) -> list[Any]:
@@ -323,40 +333,42 @@ class RayEngine:
 
 
 class _NodeGate:
-    """Model calls running per node: a call waits for a node with room, then takes the least busy one."""
+    """Model calls running per node and role: a call waits for a node with room, then takes the least busy."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._busy: dict[str, int] = {}
-        self._turn = 0
+        self._busy: dict[tuple[str, str], int] = {}
+        self._turn: dict[str, int] = {}
         self._changed = threading.Condition()
 
-    def take(self, nodes: Sequence[str]) -> int:
-        """The index in `nodes` of the node this call runs on, once one has room."""
+    def take(self, nodes: Sequence[str], role: str = "") -> int:
+        """The index in `nodes` of the node this `role` call runs on, once one has room."""
         with self._changed:
             while True:
-                room = [i for i, node in enumerate(nodes) if self._busy.get(node, 0) < self.limit]
+                busy = [self._busy.get((node, role), 0) for node in nodes]
+                room = [i for i, count in enumerate(busy) if count < self.limit]
                 if room:
-                    count = len(nodes)
-                    index = min(room, key=lambda i: (self._busy.get(nodes[i], 0), (i - self._turn) % count))
-                    self._turn = index + 1
-                    self._busy[nodes[index]] = self._busy.get(nodes[index], 0) + 1
+                    turn = self._turn.get(role, 0)
+                    index = min(room, key=lambda i: (busy[i], (i - turn) % len(nodes)))
+                    self._turn[role] = index + 1
+                    self._busy[(nodes[index], role)] = busy[index] + 1
                     return index
                 self._changed.wait()
 
-    def give_back(self, node: str) -> None:
+    def give_back(self, node: str, role: str = "") -> None:
         with self._changed:
-            self._busy[node] -= 1
+            self._busy[(node, role)] -= 1
             self._changed.notify_all()
 
 
 class _Pool:
     """A model's actors, one per node; a model call goes to the least busy node with room."""
 
-    def __init__(self, actors: list[Any], nodes: list[str], gate: _NodeGate) -> None:
+    def __init__(self, actors: list[Any], nodes: list[str], gate: _NodeGate, *, role: str) -> None:
         self.actors = actors
         self.nodes = nodes
         self.gate = gate
+        self.role = role
         self._next = 0
         self._lock = threading.Lock()
 
@@ -369,13 +381,13 @@ class _Pool:
 
     def send(self, method: str, request: Any) -> Any:
         """Start `method(request)` on the actor of the least busy node with room; its object ref."""
-        index = self.gate.take(self.nodes)
+        index = self.gate.take(self.nodes, self.role)
         try:
             ref = self.actors[index].call.remote(method, request)
         except BaseException:
-            self.gate.give_back(self.nodes[index])
+            self.gate.give_back(self.nodes[index], self.role)
             raise
-        ref.future().add_done_callback(lambda _done: self.gate.give_back(self.nodes[index]))
+        ref.future().add_done_callback(lambda _done: self.gate.give_back(self.nodes[index], self.role))
         return ref
 
 
@@ -412,11 +424,10 @@ class _Remote:
 
 
 class _RemoteTranslate(_Remote):
-    """TranslateStage's calls, each on the actor pool of its model."""
+    """TranslateStage's calls on the translators' actor pool: one actor a node, holding every model in use."""
 
     def pool_key(self, request: Any) -> tuple[str, str]:
-        model_id = request if isinstance(request, str) else request.model_id
-        return ("translate", model_id)
+        return ("translate", "")
 
     def revision(self, model_id: str) -> str:
         return str(self.wait("revision", model_id))

@@ -169,17 +169,18 @@ def test_model_calls_go_to_the_least_busy_node_and_wait_when_every_node_is_full(
 
     from digest.ray_engine import _NodeGate
 
-    gate = _NodeGate(2)
+    gate = _NodeGate(1)  # one call of each kind a node
     nodes = ["node-a", "node-b"]
-    assert [gate.take(nodes) for _ in range(4)] == [0, 1, 0, 1]  # in turn while they are equally busy
+    assert [gate.take(nodes, "translate") for _ in range(2)] == [0, 1]
+    assert gate.take(nodes, "summarize") == 0  # a summary runs beside a translation
     taken: list[int] = []
-    waiting = threading.Thread(target=lambda: taken.append(gate.take(nodes)))
+    waiting = threading.Thread(target=lambda: taken.append(gate.take(nodes, "translate")))
     waiting.start()
     waiting.join(timeout=0.5)
-    assert waiting.is_alive() and taken == []  # both nodes run two calls: the fifth waits on the driver
-    gate.give_back("node-b")
+    assert waiting.is_alive() and taken == []  # both nodes translate: the third translation waits on the driver
+    gate.give_back("node-b", "translate")
     waiting.join(timeout=10)
     assert taken == [1]  # the node with room
-    gate.give_back("node-a")
-    gate.give_back("node-a")
-    assert gate.take(nodes) == 0  # the least busy node first, whatever the turn
+    gate.give_back("node-a", "translate")
+    assert gate.take(nodes, "translate") == 0
+    assert gate.take(nodes, "summarize") == 1  # the least busy node for this kind
