@@ -453,8 +453,8 @@ def process(
     progress = progress or NoProgress()
     clock = clock or StageClock()
     depth = max(1, getattr(engine, "depth", 1))
-    in_flight = InFlight() if memory is not None and depth > 1 else None
-    send = _sender(engine, stages.translate, eager=depth > 1)
+    via = _Sending(stages, engine, memory, _sender(engine, stages.translate, eager=depth > 1),
+                   InFlight() if memory is not None and depth > 1 else None, progress)
     groups: dict[tuple[str, str | None, str | None], list[Detected]] = {}
     for item in detected:
         groups.setdefault(item.route.key, []).append(item)
@@ -467,8 +467,7 @@ def process(
             yield started
             return
         with clock("translate"):
-            translated = _finish_stage(started, stages=stages, engine=engine, memory=memory, send=send,
-                                       in_flight=in_flight, progress=progress)
+            translated = _finish_stage(started, via=via)
         started.meter.finish()
         _log_window(started.window, translated, seconds=started.seconds + clock.last)
         if isinstance(translated, WindowOutcome):  # the whole window failed
@@ -488,8 +487,7 @@ def process(
         for window in windows(items, size=WINDOW_SEGMENTS):
             meter = TextMeter(progress, sum(text_to_translate(item) for item in window))
             with clock("translate"):
-                translating.append(_start_stage(window, stages=stages, engine=engine, memory=memory, send=send,
-                                                in_flight=in_flight, progress=progress, meter=meter))
+                translating.append(_start_stage(window, via=via, meter=meter))
             if isinstance(translating[-1], _Translating):
                 translating[-1].seconds = clock.last
             else:
@@ -551,51 +549,45 @@ class _Translating:
     seconds: float = 0.0  # the driver's time sending it, for the --verbose log
 
 
-def _start_stage(
-    window: Sequence[Detected],
-    *,
-    stages: RunStages,
-    engine: Engine,
-    memory: TranslationMemory | None,
-    send: Send,
-    in_flight: InFlight | None,
-    progress: Progress,
-    meter: TextMeter,
-) -> _Translating | WindowOutcome:
+@dataclass(frozen=True)
+class _Sending:
+    """What the driver sends windows with: the stages, the engine, the memory and what is in flight."""
+
+    stages: RunStages
+    engine: Engine
+    memory: TranslationMemory | None
+    send: Send
+    in_flight: InFlight | None
+    progress: Progress
+
+
+def _start_stage(window: Sequence[Detected], *, via: _Sending, meter: TextMeter) -> _Translating | WindowOutcome:
     """Send one window of documents sharing a route to the translate stage; a failure fails the whole window."""
+    stages, engine = via.stages, via.engine
     for item in window:
-        progress.file_started(str(item.document.path))
+        via.progress.file_started(str(item.document.path))
     try:
         if meter.share:
             for model_id in _models(window):
                 engine.call(stages.translate.revision, model_id)  # loaded now (announced), not mid-translation
-            progress.phase("translating", f"{', '.join(_models(window))} · {_count(len(window), 'document')}")
+            via.progress.phase("translating", f"{', '.join(_models(window))} · {_count(len(window), 'document')}")
         work = start_window(
             [item.document for item in window], route=window[0].route, stage=stages.translate, engine=engine,
-            memory=memory, on_text=meter, paragraph_routes=[item.paragraph_routes for item in window],
-            send=send, in_flight=in_flight,
+            memory=via.memory, on_text=meter, paragraph_routes=[item.paragraph_routes for item in window],
+            send=via.send, in_flight=via.in_flight,
         )
     except Exception as exc:
-        return _failed(window, exc, progress)
+        return _failed(window, exc, via.progress)
     return _Translating(window, work, meter)
 
 
-def _finish_stage(
-    started: _Translating,
-    *,
-    stages: RunStages,
-    engine: Engine,
-    memory: TranslationMemory | None,
-    send: Send,
-    in_flight: InFlight | None,
-    progress: Progress,
-) -> tuple[WindowTranslation, str | None] | WindowOutcome:
+def _finish_stage(started: _Translating, *, via: _Sending) -> tuple[WindowTranslation, str | None] | WindowOutcome:
     """Wait for a window's translations; a failure fails the whole window."""
     try:
-        return finish_window(started.work, stage=stages.translate, engine=engine, memory=memory, send=send,
-                             on_text=started.meter, in_flight=in_flight)
+        return finish_window(started.work, stage=via.stages.translate, engine=via.engine, memory=via.memory,
+                             send=via.send, on_text=started.meter, in_flight=via.in_flight)
     except Exception as exc:
-        return _failed(started.window, exc, progress)
+        return _failed(started.window, exc, via.progress)
 
 
 def _finish(pending: _Summarizing, *, stages: RunStages, progress: Progress) -> WindowOutcome:
