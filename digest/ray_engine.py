@@ -297,7 +297,7 @@ class RayEngine:
             actors.append(
                 self._actor_class.options(
                     num_cpus=0,  # long-lived: its threads follow the node's cores, beside the other stages'
-                    num_gpus=0.25 if gpu else 0,  # up to four models share a GPU
+                    num_gpus=0.25 if gpu else 0,  # a run's translator and summarizer, and another run's
                     scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=False),
                 ).remote(options, role, **extra)
             )
