@@ -752,7 +752,7 @@ def start_window(
                         (s, s.text) for s in segment_text(document.body) if route_of(doc, s.paragraph).key == r.key
                     ]
                 continue
-            users = [doc for doc, routes_here in enumerate(per_doc) if r.key in {x.key for x in routes_here or (route,)}]
+            users = [doc for doc, here in enumerate(per_doc) if r.key in {x.key for x in here or (route,)}]
             segmented = _segment(engine, stage, r.model_id, tuple(documents[d].body for d in users))
             mine = [
                 [s for s in segments if route_of(doc, s.paragraph).key == r.key]

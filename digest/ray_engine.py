@@ -362,7 +362,10 @@ class _NodeGate:
 
 
 class _Pool:
-    """A model's actors, one per node; a model call goes to the least busy node with room."""
+    """A role's actors (the translators or the summarizers), one per node.
+
+    A model call goes to the least busy node with room.
+    """
 
     def __init__(self, actors: list[Any], nodes: list[str], gate: _NodeGate, *, role: str) -> None:
         self.actors = actors

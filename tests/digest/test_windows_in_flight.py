@@ -12,7 +12,16 @@ import pytest
 
 from digest.engine import LocalEngine
 from digest.pipeline import RunStages, WindowOutcome, process
-from digest.stages import Detected, ModelHolder, ModelOptions, RouteOptions, SummarizeStage, detect, fixed_translators, read
+from digest.stages import (
+    Detected,
+    ModelHolder,
+    ModelOptions,
+    RouteOptions,
+    SummarizeStage,
+    detect,
+    fixed_translators,
+    read,
+)
 from digest.state import StateStore
 from tests.digest.fakes import Bracketing
 
@@ -103,7 +112,8 @@ def test_windows_in_flight_make_the_same_calls_and_entries_as_one_at_a_time(tmp_
     with StateStore.open(tmp_path / "many") as store:
         in_flight = _run(detected, many, ThreadEngine(depth=depth), store)
         # Everything translated went into the memory, once.
-        assert len(store.memory.lookup(HINDI_MODEL, "r1", None, [f"यह साझा अनुच्छेद {p} है।" for p in range(10)])) == 10
+        shared = [f"यह साझा अनुच्छेद {p} है।" for p in range(10)]
+        assert len(store.memory.lookup(HINDI_MODEL, "r1", None, shared)) == 10
 
     assert _entries(in_flight) == _entries(alone)
     # A segment shared with an earlier window still in flight is not sent again: it waits for that window.
@@ -130,8 +140,8 @@ def test_a_window_failing_in_flight_fails_only_its_documents(tmp_path: Path) -> 
     with StateStore.open(tmp_path / "out") as store:
         outcomes = _run(detected, translator, ThreadEngine(depth=3), store)
     failed = [(Path(f.path).name, f.error) for o in outcomes for f in o.failures]
-    assert failed == [("hi-0.txt", "unexpected error: RuntimeError: the worker ran out of memory "
-                                   "(run with --verbose for details)")]
+    message = "unexpected error: RuntimeError: the worker ran out of memory (run with --verbose for details)"
+    assert failed == [("hi-0.txt", message)]
     entries = _entries(outcomes)
     assert [name for name, *_ in entries] == ["hi-1.txt", "hi-2.txt"]
     # The shared paragraphs the second window borrowed from the failed first one were sent again.
