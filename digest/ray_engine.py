@@ -70,6 +70,8 @@ CALLS_PER_NODE = 1
 # Stage methods that run no model (or only a tokenizer): an actor runs them on its own thread, in
 # this concurrency group, beside the call it is decoding.
 LIGHT = frozenset({"segment", "revision", "usage"})
+# Stage methods that need their translation model loaded (a tokenizer at least).
+MODEL_CALLS = frozenset({"segment", "revision", "translate"})
 
 # The folder holding `digest/`, `translate/` and the rest: the source tree, or `digest_translate/` installed.
 _PACKAGES_ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +108,8 @@ class StageActor:
         self.kind = kind
         self.model_id = model_id
         self._stage: TranslateStage | SummarizeStage | None = None
-        self._lock = threading.Lock()  # light calls run on a second thread
+        self._ready: set[str] = set()  # translation models loaded whole
+        self._lock = threading.RLock()  # light calls run on a second thread
 
     def _built(self) -> TranslateStage | SummarizeStage:
         with self._lock:
@@ -121,8 +124,12 @@ class StageActor:
             return self._stage
 
     def call(self, method: str, request: Any) -> Any:
-        """`stage.method(request)` on this worker's stage."""
-        return getattr(self._built(), method)(request)
+        """`stage.method(request)` on this worker's stage, its model loaded first if the call needs it."""
+        stage = self._built()
+        model_id = request if isinstance(request, str) else getattr(request, "model_id", None)
+        if method in MODEL_CALLS and isinstance(model_id, str) and model_id not in self._ready:
+            self._prepare(stage, model_id)
+        return getattr(stage, method)(request)
 
     def load(self, model_ids: Sequence[str]) -> str:
         """Convert and load the models now; this actor's node id.
@@ -134,6 +141,19 @@ class StageActor:
         if isinstance(stage, TranslateStage) and isinstance(stage.models, ModelHolder):
             stage.models.convert_ahead(list(model_ids))
             for model_id in model_ids:
+                self._prepare(stage, model_id)
+        return self.node()
+
+    def _prepare(self, stage: TranslateStage | SummarizeStage, model_id: str) -> None:
+        """Load a translation model whole, once, whichever thread asks first.
+
+        A restarted worker gets its calls again without `load`: a segment call and a translate call
+        may then both be first, and two threads importing the model libraries at once can fail.
+        """
+        with self._lock:
+            if model_id in self._ready:
+                return
+            if isinstance(stage, TranslateStage) and isinstance(stage.models, ModelHolder):
                 try:
                     runner = getattr(stage.models.translator(model_id), "runner", None)
                     prepare = getattr(runner, "prepare", None)
@@ -141,7 +161,7 @@ class StageActor:
                         prepare()  # the weights and the tokenizer now, not on the first window's call
                 except DigestError:
                     log.debug("%s did not load ahead; it fails where it is used", model_id, exc_info=True)
-        return self.node()
+            self._ready.add(model_id)
 
     def node(self) -> str:
         """The id of the Ray node this actor runs on."""

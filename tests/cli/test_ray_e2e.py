@@ -328,3 +328,61 @@ def test_a_missing_model_fails_its_document_as_under_the_local_engine(
     assert len(ray.digest["items"]) == 3
     assert ray.digest["items"] == here.digest["items"]
     assert ray.translations == here.translations
+
+
+def _hindi_windows(folder: Path, count: int) -> Path:
+    """`count` Hindi files, each long enough (by the driver's estimate) to fill a window of its own."""
+    folder.mkdir()
+    for n in range(count):
+        body = "\n".join(f"यह दस्तावेज़ {n} का अनुच्छेद {p} है।" for p in range(100))
+        (folder / f"hi-{n}.txt").write_text(body + "\n", encoding="utf-8")
+    return folder
+
+
+def _recorded(out: Path) -> int:
+    """Documents the run at `out` has recorded (committed) in its state store so far."""
+    import sqlite3
+
+    store = out / ".digest" / "state.sqlite"
+    if not store.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT count(*) FROM files").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+@pytest.mark.ray
+def test_a_driver_killed_with_windows_in_flight_resumes_to_the_same_digest(
+    tiny_model_dir: Path, tmp_path: Path, cluster: Cluster
+) -> None:
+    inputs = _hindi_windows(tmp_path / "inbox", 8)
+    clean = digest_run(tmp_path / "clean", "--model-dir", tiny_model_dir, inputs=inputs)
+    assert clean.result.returncode == 0, clean.result.stderr
+
+    out = tmp_path / "out"
+    argv = [*digest_command(), "run", inputs, "--out", out, "--backend", "ct2", "--model-dir", tiny_model_dir,
+            "--engine", "ray", "--ray-address", cluster.address]
+    with (tmp_path / "killed.log").open("w") as log, subprocess.Popen(
+        list(map(str, argv)), stdout=subprocess.DEVNULL, stderr=log, env={**os.environ, **CLUSTER_ENV},
+        stdin=subprocess.DEVNULL,
+    ) as running:
+        deadline = time.monotonic() + 300
+        # Killed once its first window is recorded, while the next windows are in flight.
+        while running.poll() is None and not _recorded(out) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        running.kill()
+        running.wait(timeout=120)
+    killed_log = (tmp_path / "killed.log").read_text(encoding="utf-8")
+    assert running.returncode == -signal.SIGKILL, killed_log
+    recorded = _recorded(out)
+    assert 1 <= recorded < 8, killed_log
+    assert not list(out.glob("*/digest.json"))  # killed before publishing
+
+    resumed = digest_run(out, "--engine", "ray", "--ray-address", cluster.address, "--model-dir", tiny_model_dir,
+                         inputs=inputs, env=CLUSTER_ENV)
+    assert resumed.result.returncode == 0, resumed.result.stderr
+    # The recorded documents are not done again; the windows that were in flight are.
+    assert resumed.digest["stats"]["files_unchanged"] == recorded
+    assert_same_digest(resumed, clean)

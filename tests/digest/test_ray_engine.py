@@ -184,3 +184,50 @@ def test_model_calls_go_to_the_least_busy_node_and_wait_when_every_node_is_full(
     gate.give_back("node-a", "translate")
     assert gate.take(nodes, "translate") == 0
     assert gate.take(nodes, "summarize") == 1  # the least busy node for this kind
+
+
+class _SlowRunner:
+    """A model runner whose load takes a while and notices two loads at once."""
+
+    def __init__(self) -> None:
+        self.loads = 0
+        self.loading = 0
+        self.overlapped = False
+
+    def prepare(self) -> None:
+        import time
+
+        self.loading += 1
+        self.overlapped |= self.loading > 1
+        time.sleep(0.2)
+        self.loads += 1
+        self.loading -= 1
+
+
+def test_a_restarted_worker_loads_its_model_once_when_two_calls_come_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from digest.ray_engine import StageActor
+    from digest.stages import ModelHolder, ModelOptions, SegmentRequest, TranslateRequest
+    from tests.digest.fakes import Bracketing
+
+    model = "Helsinki-NLP/opus-mt-hi-en"
+    translator = Bracketing(model)
+    translator.runner = _SlowRunner()  # type: ignore[attr-defined]
+    monkeypatch.setattr(ModelHolder, "_load_translator", lambda self, model_id: translator)
+    # A worker Ray restarted gets its calls again without `load`: here a translation and, on the
+    # actor's second thread, a segment call, both first for the model.
+    actor = StageActor(ModelOptions(), "translate")
+    calls = [
+        threading.Thread(target=actor.call, args=("translate", TranslateRequest(model, None, ("एक",)))),
+        threading.Thread(target=actor.call, args=("segment", SegmentRequest(model, ("एक दो।",)))),
+    ]
+    for call in calls:
+        call.start()
+    for call in calls:
+        call.join(timeout=10)
+    assert translator.runner.loads == 1  # type: ignore[attr-defined]
+    assert not translator.runner.overlapped  # type: ignore[attr-defined]
+    assert translator.calls == [["एक"]]
