@@ -461,6 +461,12 @@ def process(
     translating: deque[_Translating | WindowOutcome] = deque()
     summarizing: deque[_Summarizing] = deque()
 
+    def summarized(limit: int) -> Iterator[WindowOutcome]:
+        # In window order: those over `limit` waiting, and those already back, so each is recorded
+        # as soon as it can be (a killed run keeps it).
+        while summarizing and (len(summarizing) > limit or summarizing[0].summaries.done()):
+            yield _finish(summarizing.popleft(), stages=stages, progress=progress)
+
     def finish_oldest() -> Iterator[WindowOutcome]:
         started = translating.popleft()
         if isinstance(started, WindowOutcome):  # the whole window failed as it was sent
@@ -478,8 +484,7 @@ def process(
                 tuple(t.text for t in translated[0].translations)
             )),
         ))
-        while len(summarizing) > depth:
-            yield _finish(summarizing.popleft(), stages=stages, progress=progress)
+        yield from summarized(depth)
 
     for items in groups.values():
         # Windows, chunks and summary calls do not depend on the engine: a model's output can depend
@@ -492,12 +497,12 @@ def process(
                 translating[-1].seconds = clock.last
             else:
                 meter.finish()
+            yield from summarized(depth)
             while len(translating) >= depth:
                 yield from finish_oldest()
     while translating:
         yield from finish_oldest()
-    while summarizing:
-        yield _finish(summarizing.popleft(), stages=stages, progress=progress)
+    yield from summarized(0)
 
 
 def _sender(engine: Engine, stage: TranslateStage, *, eager: bool) -> Send:

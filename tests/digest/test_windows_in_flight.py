@@ -146,3 +146,36 @@ def test_a_window_failing_in_flight_fails_only_its_documents(tmp_path: Path) -> 
     assert [name for name, *_ in entries] == ["hi-1.txt", "hi-2.txt"]
     # The shared paragraphs the second window borrowed from the failed first one were sent again.
     assert all("[यह साझा अनुच्छेद 0 है।] translated." in text for _, text, _ in entries)
+
+
+class HoldsThirdWindow(Bracketing):
+    """Holds the third window's translation until the caller has the first window's outcome (or gives up)."""
+
+    def __init__(self, model_id: str) -> None:
+        super().__init__(model_id)
+        self.first_recorded = threading.Event()
+        self.released: list[bool] = []
+
+    def translate(self, segments: Sequence[str], *, source_code: str | None = None) -> list[str]:
+        if any("दस्तावेज़ 2 " in s for s in segments):
+            self.released.append(self.first_recorded.wait(timeout=20))
+        return super().translate(segments, source_code=source_code)
+
+
+def test_a_window_is_handed_back_as_soon_as_its_summaries_are(tmp_path: Path) -> None:
+    detected = _documents(tmp_path, 5)
+    translator = HoldsThirdWindow(HINDI_MODEL)
+    stages = RunStages(fixed_translators({HINDI_MODEL: translator}), _extractive())
+    engine = ThreadEngine(depth=3)
+    names = []
+    with StateStore.open(tmp_path / "out") as store:
+        try:
+            for outcome in process(detected, stages=stages, engine=engine, memory=store.memory):
+                names += [d.detected.document.path.name for d in outcome.finished]
+                translator.first_recorded.set()  # the caller records it here: a killed run keeps it
+        finally:
+            engine.close()
+    # Held until the caller had more summaries waiting than windows in flight, the first window's
+    # outcome would wait for the third window's translation, which waits for it.
+    assert translator.released == [True]
+    assert names == [f"hi-{n}.txt" for n in range(5)]
