@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,15 @@ def inbox_of(tmp_path: Path, *names: str) -> Path:
     for name in names:
         shutil.copy(SAMPLES / name, folder / name)
     return folder
+
+
+def committed_rows(out: Path, table: str) -> int:
+    """Rows of `table` a run writing to `out` has committed to its state store so far (0 before it exists)."""
+    db = out / ".digest" / "state.sqlite"
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute(f"select count(*) from {table}").fetchone()[0])
+    except sqlite3.Error:
+        return 0  # not created yet, or busy: the caller polls again

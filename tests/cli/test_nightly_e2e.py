@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import SAMPLES, digest_command, load_digest, run_cli
+from tests.cli.helpers import SAMPLES, committed_rows, digest_command, load_digest, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -144,14 +143,7 @@ def _big_corpus(folder: Path, files: int) -> int:
 
 
 def _tm_rows(out: Path) -> int:
-    db = out / ".digest" / "state.sqlite"
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            return int(conn.execute("select count(*) from translation_memory").fetchone()[0])
-    except sqlite3.Error:
-        return 0  # not created yet, or busy: the caller polls again
+    return committed_rows(out, "translation_memory")
 
 
 def test_sigkilled_run_completes_on_restart(tiny_model_dir: Path, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.helpers import REPO, SAMPLES, digest_command, load_digest, run_cli
+from tests.cli.helpers import REPO, SAMPLES, committed_rows, digest_command, load_digest, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -341,16 +341,7 @@ def _hindi_windows(folder: Path, count: int) -> Path:
 
 def _recorded(out: Path) -> int:
     """Documents the run at `out` has recorded (committed) in its state store so far."""
-    import sqlite3
-
-    store = out / ".digest" / "state.sqlite"
-    if not store.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM files").fetchone()[0])
-    except sqlite3.OperationalError:  # not created yet
-        return 0
+    return committed_rows(out, "files")
 
 
 @pytest.mark.ray
