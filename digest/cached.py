@@ -139,24 +139,19 @@ def finish_cached(
     memory: TranslationMemory | None,
     send: Send,
     on_progress: Callable[[int], None] | None = None,
-    in_flight: InFlight | None = None,
 ) -> Cached:
     """Wait for `pending`'s chunks, storing each in `memory` as it returns; every segment's translation.
 
     A segment borrowed from an earlier window whose chunk failed, or whose translation is unusable, is
-    sent now, as it would have been had that window finished before this one looked it up.
+    sent now, as it would have been had that window finished before this one looked it up. The caller
+    marks `pending` finished and takes it out of `InFlight` once its window has ended, failed or not.
     """
     report = on_progress or (lambda count: None)
     key, done = pending.key, pending.done
-    try:
-        for chunk, outputs in zip(pending.chunks, pending.outputs):
-            _take(chunk, outputs, key=key, memory=memory, done=done)
-            pending.translated += len(chunk)
-            report(sum(map(len, chunk)))
-    finally:
-        pending.finished = True
-        if in_flight is not None:
-            in_flight.remove(pending)
+    for chunk, outputs in zip(pending.chunks, pending.outputs):
+        _take(chunk, outputs, key=key, memory=memory, done=done)
+        pending.translated += len(chunk)
+        report(sum(map(len, chunk)))
     again: list[str] = []
     for segment, lender in pending.borrowed.items():
         text = lender.done.get(segment) if lender.finished else None  # the chunks it stored before failing

@@ -452,7 +452,7 @@ def process(
     """
     progress = progress or NoProgress()
     clock = clock or StageClock()
-    depth = max(1, getattr(engine, "depth", 1))
+    depth = max(1, engine.depth)
     via = _Sending(stages, engine, memory, _sender(engine, stages.translate, eager=depth > 1),
                    InFlight() if memory is not None and depth > 1 else None, progress)
     groups: dict[tuple[str, str | None, str | None], list[Detected]] = {}
@@ -790,7 +790,7 @@ def finish_window(
     results: list[Cached] = []
     try:
         for r in work.routes:
-            result = finish_cached(r.pending, memory=memory, send=send, on_progress=on_text, in_flight=in_flight)
+            result = finish_cached(r.pending, memory=memory, send=send, on_progress=on_text)
             results.append(result)
             translated += result.translated
             from_cache += result.from_cache

@@ -297,12 +297,16 @@ class RayEngine:
             if pool is None:
                 if options is None:
                     raise KeyError(key)
-                nodes = [str(node["NodeID"]) for node in self._nodes()]
-                pool = self._pools[key] = _Pool(self._start_actors(options, key[0], nodes, **extra), nodes,
-                                                self._nodes_busy, role=key[0])
+                nodes = self._nodes()
+                pool = self._pools[key] = _Pool(
+                    self._start_actors(options, key[0], nodes, **extra), [str(node["NodeID"]) for node in nodes],
+                    self._nodes_busy, role=key[0],
+                )
             return pool
 
-    def _start_actors(self, options: ModelOptions, role: str, nodes: list[str], **extra: str) -> list[Any]:
+    def _start_actors(
+        self, options: ModelOptions, role: str, nodes: Sequence[dict[str, Any]], **extra: str
+    ) -> list[Any]:
         """One actor per alive node, pinned there, asking for a share of the node's GPU if it has one.
 
         Pinned hard: with soft affinity Ray placed a pool's actors on a node still starting its workers'
@@ -311,8 +315,7 @@ class RayEngine:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         actors = []
-        alive = {str(node["NodeID"]): node for node in self._nodes()}
-        for node in (alive[n] for n in nodes):
+        for node in nodes:
             gpu = float(node.get("Resources", {}).get("GPU", 0)) > 0 and options.device != "cpu"
             actors.append(
                 self._actor_class.options(

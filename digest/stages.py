@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -178,7 +177,6 @@ class ModelHolder:
         self.options = options
         self._locations: dict[str, ModelLocation | ModelUnavailable] = {}
         self._translators: dict[str, Translator] = {}
-        self._loading = threading.RLock()  # a worker may segment on one thread while another translates
 
     def locate(self, model_id: str) -> ModelLocation:
         """The model's location, or the ModelUnavailable raised the first time it was looked up."""
@@ -209,11 +207,9 @@ class ModelHolder:
                 log.debug("%s is not converted ahead; it fails where it is used", model_id, exc_info=True)
 
     def translator(self, model_id: str) -> Translator:
-        """The translator for `model_id`, loaded on first use (once, whichever thread asks first)."""
+        """The translator for `model_id`, loaded on first use."""
         if model_id not in self._translators:
-            with self._loading:
-                if model_id not in self._translators:
-                    self._translators[model_id] = self._load_translator(model_id)
+            self._translators[model_id] = self._load_translator(model_id)
         return self._translators[model_id]
 
     def _load_translator(self, model_id: str) -> Translator:

@@ -206,6 +206,8 @@ def test_incremental_runs_do_not_import_the_driver() -> None:
 class PoolEngine:
     """Runs each stage call in a worker process, as a scale-out engine would (records are pickled both ways)."""
 
+    depth = 1  # one window in flight, as the local engine
+
     def __init__(self, pool: ProcessPoolExecutor, *, width: int = 1) -> None:
         self.pool = pool
         self.width = width
